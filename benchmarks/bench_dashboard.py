@@ -490,7 +490,7 @@ def main() -> None:
         return
 
     from dashboard.app import create_app
-    from forecast.services import accounts, actuals, plans, system
+    from forecast.services import accounts, actuals, plan_create, plan_members, plans, system
     from forecast.services.store_factory import open_store
 
     if args.reuse:  # only the targets, on the plan of an earlier run
@@ -512,7 +512,7 @@ def main() -> None:
     t0 = time.perf_counter()
     frames = generate(args.series, args.history, args.horizon)
     store = open_store(data_dir=data_dir)
-    state = plans.create_plan_from_frames(
+    state = plan_create.create_plan_from_frames(
         store,
         name="Bench",
         history=frames["history"],
@@ -524,7 +524,7 @@ def main() -> None:
         baseline=frames["baseline"],
     )
     plan_id = state.plan_id
-    plans.grant(store, plan_id, "olga", "lena", "lead", team="R00")
+    plan_members.grant(store, plan_id, "olga", "lena", "lead", team="R00")
     dates = sorted(frames["baseline"]["ds"].unique())
     d0, d1 = pd.Timestamp(dates[2]).date().isoformat(), pd.Timestamp(dates[4]).date().isoformat()
     system.add_event(
@@ -858,7 +858,15 @@ def fva_case(args: argparse.Namespace) -> None:
 
 def fva_setup(args: argparse.Namespace) -> tuple[Path, Any, str]:
     from forecast.overrides import Scope
-    from forecast.services import accounts, actuals, negotiation, plans, system
+    from forecast.services import (
+        accounts,
+        actuals,
+        negotiation,
+        plan_create,
+        plan_members,
+        plans,
+        system,
+    )
     from forecast.services.store_factory import open_store
 
     rng = np.random.default_rng(11)
@@ -866,7 +874,7 @@ def fva_setup(args: argparse.Namespace) -> tuple[Path, Any, str]:
     t0 = time.perf_counter()
     frames = generate(args.series, args.history, FVA_PERIODS)
     store = open_store(data_dir=data_dir)
-    state = plans.create_plan_from_frames(
+    state = plan_create.create_plan_from_frames(
         store,
         name="Bench FVA",
         history=frames["history"],
@@ -879,8 +887,8 @@ def fva_setup(args: argparse.Namespace) -> tuple[Path, Any, str]:
     )
     plan_id = state.plan_id
     for team in ("R00", "R01", "R02"):
-        plans.grant(store, plan_id, "olga", f"lead{team}", "lead", team=team)
-    plans.grant(store, plan_id, "olga", "piet", "planner")
+        plan_members.grant(store, plan_id, "olga", f"lead{team}", "lead", team=team)
+    plan_members.grant(store, plan_id, "olga", "piet", "planner")
     dates = sorted(frames["baseline"]["ds"].unique())
     effects = [("percent", 15.0), ("percent", -10.0), ("add", 200.0), ("cap", 4000.0)]
     effects.append(("set", 2500.0))

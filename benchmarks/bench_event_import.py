@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.overrides import horizon_periods
-from forecast.services import demo, event_import, plans, system
+from forecast.services import demo, event_import, plan_versions, plans, system
 from forecast.services.store_factory import open_store
 from forecast.store import PlanRepository
 
@@ -160,7 +160,9 @@ def main() -> None:
 def fresh_copy(store: PlanRepository, base: Any) -> str:
     """A new plan with the sample plan's frames, members and events, so each import starts from
     the same state."""
-    copied = plans.new_version(store, base.plan_id, demo.DEMO_OWNER, name=f"bench {time.time_ns()}")
+    copied = plan_versions.new_version(
+        store, base.plan_id, demo.DEMO_OWNER, name=f"bench {time.time_ns()}"
+    )
     return copied.plan_id
 
 

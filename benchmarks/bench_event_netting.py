@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 from forecast.engine.ingest import read_sales  # noqa: E402
-from forecast.services import plans, system  # noqa: E402
+from forecast.services import plan_create, plan_frames, system  # noqa: E402
 from forecast.services.store_factory import open_store  # noqa: E402
 
 
@@ -95,7 +95,7 @@ def run_set(
             first = pd.Timestamp(weeks[len(weeks) - cycle * horizon])
             ahead = frame[(frame["ds"] >= first)]
             ahead = ahead[ahead["ds"] < first + pd.Timedelta(weeks=horizon)]
-            state = plans.create_plan_from_frames(
+            state = plan_create.create_plan_from_frames(
                 store,
                 name=f"{spec.name} from {first:%Y-%m-%d}",
                 history=frame[frame["ds"] < first],
@@ -108,7 +108,7 @@ def run_set(
                 model=model,
                 currency=None,
             )
-            base = plans.version_frame(store, state, plans.BASELINE)[
+            base = plan_frames.version_frame(store, state, plan_frames.BASELINE)[
                 ["unique_id", "ds", "baseline"]
             ]
             scored = ahead[["unique_id", "ds", "y", spec.flag]].merge(base, on=["unique_id", "ds"])

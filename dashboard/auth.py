@@ -44,7 +44,7 @@ from flask.sessions import SecureCookieSessionInterface
 
 from dashboard import ids
 from dashboard.server import log_safe
-from forecast.services import accounts
+from forecast.services import accounts, plan_access
 from forecast.services import plans as plan_service
 from forecast.services.errors import Forbidden, Invalid, NotFound
 
@@ -96,7 +96,7 @@ def visible_plans(store: Any, *, include_archived: bool = True) -> list[Any]:
     """The plans the signed-in account may see (all for an admin), oldest first; the archived
     ones too unless `include_archived` is False."""
     account = current_account()
-    return plan_service.plans_visible_to(
+    return plan_access.plans_visible_to(
         store,
         account.name if account else None,
         admin=bool(account and account.is_admin),
@@ -650,7 +650,7 @@ def _may_see_requested_plan(ctx: Any, user: SignedIn, body: dict[str, Any]) -> b
             state = plan_service.get_plan(ctx.store, str(plan_id))
         except (NotFound, Invalid):  # no such plan: nothing to see either
             return False
-        if not user.is_admin and not plan_service.may_view(state, user.name):
+        if not user.is_admin and not plan_access.may_view(state, user.name):
             return False
     return True
 

@@ -13,6 +13,7 @@ from dash import Dash, Input, Output, State, dcc, html
 from dashboard import auth, drift_notice, ids
 from dashboard.context import DashboardContext
 from dashboard.wiring import bind
+from forecast.services import plan_access
 from forecast.services import plans as plan_service
 from forecast.services.money import currency_text
 
@@ -208,7 +209,7 @@ def list_plans(
     options = plan_options(summaries)
     if wanted in {s.plan_id for s in summaries}:
         return options, wanted
-    opened = plan_service.plan_to_open([s for s in summaries if not s.archived])
+    opened = plan_access.plan_to_open([s for s in summaries if not s.archived])
     return options, (opened.plan_id if opened else None)
 
 

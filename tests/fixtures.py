@@ -51,13 +51,13 @@ def six_store_plan(
     """A plan of the six stores in the store under `base/data`, made by the owner (olga), with
     `planner` as planner, `leads` ({team: lead}) as team leads, and sign-in `accounts`.
     `owner_plans=False` takes the planner role from the owner (she may then only decide)."""
-    from forecast.services import plans
+    from forecast.services import plan_create, plan_members
     from forecast.services.store_factory import open_store
 
     source = six_store_csv(rossmann_train, base / "rossmann_6stores.csv")
     data_dir = base / "data"
     store = open_store(data_dir=data_dir)
-    state = plans.create_plan(
+    state = plan_create.create_plan(
         store,
         name=name,
         source=source,
@@ -69,11 +69,11 @@ def six_store_plan(
         model="snaive",
     )
     if planner:
-        plans.grant(store, state.plan_id, OWNER, planner, "planner")
+        plan_members.grant(store, state.plan_id, OWNER, planner, "planner")
     if not owner_plans:
-        plans.revoke(store, state.plan_id, OWNER, OWNER, "planner")
+        plan_members.revoke(store, state.plan_id, OWNER, OWNER, "planner")
     for team, lead in (leads or {}).items():
-        plans.grant(store, state.plan_id, OWNER, lead, "lead", team=team)
+        plan_members.grant(store, state.plan_id, OWNER, lead, "lead", team=team)
     add_accounts(store, accounts, admin=admin)
     store.close()
     return SmallPlan(plan_id=state.plan_id, data_dir=data_dir)

@@ -13,7 +13,7 @@ from dashboard.context import DashboardContext
 from dashboard.data_parts import like as like_part
 from dashboard.data_parts import upload, view
 from dashboard.wiring import bind
-from forecast.services import money, plans
+from forecast.services import money, plan_create, plan_standing
 from forecast.services.errors import NotFound, Unavailable
 
 NOT_DONE = (no_update, no_update)
@@ -46,7 +46,7 @@ def plan_request(
     week_dates: str | None = None,
     decimal: str | None = None,
 ) -> dict[str, Any] | str:
-    """`plans.create_plan`'s options from the form; what to do first (str) when the sales column
+    """`plan_create.create_plan`'s options from the form; what to do first (str) when the sales column
     is not picked: a plan is never made from a column the page only guessed."""
     if not value_col:
         return f"Pick the sales column in {view.VALUE_FIELD} first: the plan is made from it."
@@ -104,10 +104,10 @@ def make_plan(
                 store, like, actor, request, progress=reporter(set_progress), **files
             )
             return made.plan, said
-        state = plans.create_plan(
+        state = plan_create.create_plan(
             store, **files, actor=actor, progress=reporter(set_progress), **request
         )
-        return state, view.created(state, plans.served_by_fallback(store, state))
+        return state, view.created(state, plan_standing.served_by_fallback(store, state))
     finally:
         store.close()
 

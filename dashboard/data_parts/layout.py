@@ -12,7 +12,7 @@ from dash import dcc, html
 from dashboard import components, figures, ids
 from dashboard.context import DashboardContext
 from forecast.services import file_check, model_names
-from forecast.services.plans import MAX_HORIZON
+from forecast.services.plan_checks import MAX_HORIZON
 
 OFFERED_HORIZON = file_check.default_horizon("W")  # offered before a file says its frequency
 MODELS = ("auto", "snaive", "ets", "theta", "arima", "prophet", "lightgbm")

@@ -19,7 +19,7 @@ from dashboard.data_parts import layout, upload, view
 from dashboard.fix_hints import PAGE_LIKE_FIXES
 from dashboard.shell import plan_options
 from dashboard.wiring import bind
-from forecast.services import plan_like, plans
+from forecast.services import plan_like, plan_standing
 from forecast.services.errors import ServiceError
 from forecast.services.model_names import FallbackServed
 
@@ -257,7 +257,7 @@ def make_plan_like(store: Any, like: str, actor: str, request: dict[str, Any], *
     made = plan_like.create_plan_like(
         store, like=origin.plan_id, actor=actor, **files, **like_request(request, form_of(origin))
     )
-    return made, created_like(made, origin.name, plans.served_by_fallback(store, made.plan))
+    return made, created_like(made, origin.name, plan_standing.served_by_fallback(store, made.plan))
 
 
 def register(app: Dash, ctx: DashboardContext) -> None:

@@ -429,7 +429,7 @@ FALLBACKS_LISTED = 10
 
 
 def fallbacks_said(served: Sequence[FallbackServed], plan_id: str) -> dbc.Alert | None:
-    """The series the model asked for did not serve (`plans.served_by_fallback`: special
+    """The series the model asked for did not serve (`plan_standing.served_by_fallback`: special
     cases, ended series, failed models), each with the model that did and why in the model
     column's words, the first `FALLBACKS_LISTED` then "and N more" with the command that lists
     the same series; None when the model asked for served every series. It stays until closed

@@ -14,7 +14,7 @@ from dashboard import components, figures, ids, relay
 from dashboard.context import DashboardContext
 from dashboard.negotiation_parts import common, live
 from forecast.services import money as fmt
-from forecast.services import negotiation, plans, team_actuals
+from forecast.services import negotiation, plan_members, plans, team_actuals
 from forecast.services.errors import ServiceError
 from forecast.services.negotiation_board import TeamCard
 
@@ -298,11 +298,11 @@ def _own_role_changed(
     ctx: DashboardContext, plan_id: str, user: str | None, team: str, shown: int
 ) -> str | None:
     """What became of `user`'s lead of `team` since the page was drawn at version `shown` (a
-    card's buttons are a lead's, for their own team; `plans.lead_change_since`): "You now lead
+    card's buttons are a lead's, for their own team; `plan_members.lead_change_since`): "You now lead
     team b, not team c", or None when they still lead it, the members did not change, or the
     plan cannot be read (the refusal says why)."""
     try:
-        change = plans.lead_change_since(ctx.store, plan_id, user, team, shown)
+        change = plan_members.lead_change_since(ctx.store, plan_id, user, team, shown)
     except ServiceError:
         return None
     if change is None:

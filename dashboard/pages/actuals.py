@@ -17,7 +17,7 @@ from dashboard.fix_hints import page_fix
 from dashboard.wiring import bind
 from forecast.services import accuracy, actuals, negotiation, plans
 from forecast.services.errors import ServiceError
-from forecast.services.plans import InvalidFile
+from forecast.services.plan_file import InvalidFile
 
 PATH = "/actuals"
 NAME = "Actuals"

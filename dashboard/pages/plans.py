@@ -15,7 +15,7 @@ from dashboard import auth, components, drift_notice, ids, relay, uploads
 from dashboard.context import DashboardContext
 from dashboard.pages import plans_accounts, plans_members
 from dashboard.wiring import bind
-from forecast.services import exports
+from forecast.services import exports, plan_access, plan_archive, plan_versions
 from forecast.services import plans as plan_service
 from forecast.services.money import currency_text
 from forecast.services.uploads import unpack_limit
@@ -287,7 +287,7 @@ def archive_button(ctx: DashboardContext, state: Any, user: str | None) -> tuple
     """The Archive button's label (Unarchive for an archived plan), whether it is disabled, and
     the note saying why when the user may not use it."""
     label = "Unarchive" if state.archived else "Archive"
-    allowed = plan_service.may_archive(ctx.store, state, user)
+    allowed = plan_access.may_archive(ctx.store, state, user)
     note = components.role_note(
         allowed,
         f"{user or 'nobody'} cannot {label.lower()} this plan: only its owner or an admin can.",
@@ -308,7 +308,7 @@ def archive(
     if not n:
         return no_update, no_update, no_update
     plan_id, user = components.action_plan(session), components.acting_user(session) or ""
-    change = plan_service.unarchive if label == "Unarchive" else plan_service.archive
+    change = plan_archive.unarchive if label == "Unarchive" else plan_archive.archive
     state, alert = components.call_service(lambda: change(ctx.store, plan_id, user))
     if alert is not None:
         return alert, no_update, no_update
@@ -386,7 +386,7 @@ def new_version(ctx: DashboardContext, n, session: dict | None, changed: int | N
         return no_update, no_update, no_update
     plan_id, user = components.action_plan(session), components.acting_user(session) or ""
     state, alert = components.call_service(
-        lambda: plan_service.new_version(ctx.store, plan_id, user)
+        lambda: plan_versions.new_version(ctx.store, plan_id, user)
     )
     if alert is not None:
         return alert, no_update, no_update

@@ -12,7 +12,7 @@ from dash import ALL, Dash, Input, Output, State, dcc, html, no_update
 from dashboard import auth, components, ids, relay
 from dashboard.context import DashboardContext
 from dashboard.wiring import bind
-from forecast.services import accounts, plans
+from forecast.services import accounts, plan_access
 
 SECTION = "plans-accounts"
 BODY = "plans-accounts-body"
@@ -286,7 +286,7 @@ def switch_account(
         done = f"Enabled account {who}."
     else:
         disabled, alert = components.call_service(
-            lambda: plans.disable_account(ctx.store, who, actor=me, require_admin=True)
+            lambda: plan_access.disable_account(ctx.store, who, actor=me, require_admin=True)
         )
         done = f"Disabled account {who}."
         if disabled is not None and disabled.note:

@@ -1,5 +1,5 @@
 """The members editor of the Plans page: the owner adds and removes planners, team leads and
-co-owners of the selected plan. Every change is one audit row (services.plans.grant / revoke)."""
+co-owners of the selected plan. Every change is one audit row (services.plan_members.grant / revoke)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from dashboard import components, ids, relay
 from dashboard.context import DashboardContext
 from dashboard.pages import plans_accounts
 from dashboard.wiring import bind
-from forecast.services import accounts
+from forecast.services import accounts, plan_access, plan_members
 from forecast.services import plans as plan_service
 
 SECTION = "plans-members"
@@ -157,7 +157,7 @@ def members_view(
     the members (not the owner nor an admin; the plan archived, or agreed: it was read-only, yet
     Add and Remove were offered and every click refused). An admin may change the members of
     any plan: the way back for a plan whose only owner has left."""
-    permission = plan_service.members_permission(state, user, admin=admin)
+    permission = plan_access.members_permission(state, user, admin=admin)
     can_edit = permission.allowed
     note = components.permission_note(permission)
     table = members_table(member_rows(state.members), can_edit=can_edit, disabled=disabled)
@@ -180,9 +180,9 @@ def render(
     if alert is not None:
         return alert, [], [], True, None
     people = [a.name for a in accounts.list_users(ctx.store) if a.active]
-    admin = plan_service.is_admin(ctx.store, user)
+    admin = plan_access.is_admin(ctx.store, user)
     teams = plan_service.plan_teams(ctx.store, plan_id)
-    disabled = plan_service.disabled_members(ctx.store, state)
+    disabled = plan_access.disabled_members(ctx.store, state)
     return members_view(state, user, people, teams, admin=admin, disabled=disabled)
 
 
@@ -201,7 +201,7 @@ def add_member(
     plan_id, actor = components.action_plan(session), components.acting_user(session) or ""
     lead_of = team if role == "lead" else None
     granted, alert = components.call_service(
-        lambda: plan_service.grant(ctx.store, plan_id, actor, member, role or "", team=lead_of)
+        lambda: plan_members.grant(ctx.store, plan_id, actor, member, role or "", team=lead_of)
     )
     done = f"{member} is now {_role_text(role, team)}."
     if granted is not None and granted.note:  # a lead moved from another team says which
@@ -223,7 +223,7 @@ def remove_member(
     who, what = str(who), str(what)
     plan_id, actor = components.action_plan(session), components.acting_user(session) or ""
     _, alert = components.call_service(
-        lambda: plan_service.revoke(ctx.store, plan_id, actor, who, what)
+        lambda: plan_members.revoke(ctx.store, plan_id, actor, who, what)
     )
     return _changed(alert, f"{who} is no longer {what} of this plan.", refresh, page_refresh)
 
@@ -233,9 +233,7 @@ def copy_sources(ctx: DashboardContext, session: dict | None, _refresh: int | No
     plan_id, user = (session or {}).get("plan_id"), components.acting_user(session)
     if not plan_id:
         return [], True
-    found, _ = components.call_service(
-        lambda: plan_service.member_sources(ctx.store, plan_id, user)
-    )
+    found, _ = components.call_service(lambda: plan_access.member_sources(ctx.store, plan_id, user))
     options = [
         {"label": f"{s.name} (v{s.version}, {s.status})", "value": s.plan_id} for s in found or []
     ]
@@ -254,7 +252,7 @@ def copy_members(
         return components.info_alert("Pick the plan to copy the members of."), no_update, no_update
     plan_id, actor = components.action_plan(session), components.acting_user(session) or ""
     result, alert = components.call_service(
-        lambda: plan_service.copy_members(ctx.store, plan_id, actor, source)
+        lambda: plan_members.copy_members(ctx.store, plan_id, actor, source)
     )
     left_out = f" Left out: {'; '.join(result[1])}." if result and result[1] else ""
     return _changed(alert, f"Copied the members.{left_out}", refresh, page_refresh)

@@ -18,7 +18,7 @@ from dashboard.wiring import bind
 from forecast.services import event_import, exports
 from forecast.services import plans as plan_service
 from forecast.services.errors import Invalid, ServiceError
-from forecast.services.plans import InvalidFile
+from forecast.services.plan_file import InvalidFile
 
 TOO_BIG_WHERE = "import the events sheet alone, saved as CSV"
 PROBLEMS_SHOWN = 10

@@ -101,7 +101,7 @@ def test_a_lead_removed_from_the_plan_while_its_page_is_open_is_told_so(start_ap
     """Carl is removed from the plan while his Negotiation page is open: his Save claim did
     nothing visible (the server answers nothing for a plan he may not see), and after a reload
     the plan picker was empty without a word."""
-    from forecast.services import plans
+    from forecast.services import plan_members
     from forecast.services.store_factory import open_store
 
     _with_goal(e2e_plan)
@@ -109,7 +109,7 @@ def test_a_lead_removed_from_the_plan_while_its_page_is_open_is_told_so(start_ap
     dash_duo.wait_for_element("[id*='neg-claim-amount']:not([disabled])", timeout=20)
     store = open_store(data_dir=e2e_plan.data_dir)
     try:
-        plans.revoke(store, e2e_plan.plan_id, OWNER, "carl", "lead")
+        plan_members.revoke(store, e2e_plan.plan_id, OWNER, "carl", "lead")
     finally:
         store.close()
     _claim_typed(dash_duo, "c", "5000", "after the revoke")

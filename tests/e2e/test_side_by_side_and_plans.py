@@ -104,12 +104,12 @@ def test_side_by_side_after_the_quarter_shows_the_actuals_and_what_was_reached(
 ):
     """Actuals of every period kept: the per-period chart draws them, and the table says what
     was reached (or missed by how much) where it gave a chance of something already over."""
-    from forecast.services import actuals, plans
+    from forecast.services import actuals, plan_frames
     from forecast.services.store_factory import open_store
 
     store = open_store(data_dir=agreed_plan.data_dir)
     plan = agreed_plan.plan_id
-    baseline = plans.load_blob_frame(store, plan, "baseline")
+    baseline = plan_frames.load_blob_frame(store, plan, "baseline")
     cells = baseline[["unique_id", "ds"]].assign(
         ds=lambda f: f["ds"].dt.strftime("%Y-%m-%d"), y=baseline["baseline"].round(2)
     )

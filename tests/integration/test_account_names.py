@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from forecast.cli import app
-from forecast.services import accounts, plans
+from forecast.services import accounts, plan_members
 from forecast.services.errors import Conflict
 from forecast.store import MemoryStore, users_table
 from tests.integration.test_store import make_store, new_plan, store  # noqa: F401 - fixtures
@@ -80,7 +80,7 @@ def test_a_refusal_on_the_page_names_the_account_as_it_is_spelled(store):  # noq
     accounts.add_user(store, "ann", PASSWORD)
     plan = new_plan(store).plan_id
     try:
-        plans.revoke(store, plan, "ann", "ann", "owner")
+        plan_members.revoke(store, plan, "ann", "ann", "owner")
     except Conflict as exc:
         refused = exc
     shown = str(components.error_alert(refused).to_plotly_json())

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from forecast.cli import app
-from forecast.services import accounts, plans
+from forecast.services import accounts, plan_members, plan_versions
 from forecast.services.errors import Conflict, Invalid, NotFound, Unavailable
 from forecast.store import Account, SqlStore
 from tests.integration.test_store import make_store, new_plan, store  # noqa: F401 - fixtures
@@ -82,9 +82,9 @@ def test_a_300_character_plan_name_is_refused_with_a_message_on_both_databases(s
     assert store.list() == []
     plan = new_plan(store)
     with pytest.raises(Invalid, match="at most 100 characters"):
-        plans.grant(store, plan.plan_id, "ann", "y" * 300, "planner")
+        plan_members.grant(store, plan.plan_id, "ann", "y" * 300, "planner")
     with pytest.raises(Invalid, match="at most 200 characters"):
-        plans.new_version(store, plan.plan_id, "ann", name="z" * 300)
+        plan_versions.new_version(store, plan.plan_id, "ann", name="z" * 300)
 
 
 # -- the command line ------------------------------------------------------------------------------
@@ -275,7 +275,7 @@ def test_a_role_goes_only_to_an_account_once_the_store_has_accounts(store):  # n
     accounts.add_user(store, "ben", "a long enough password")
 
     with pytest.raises(NotFound, match="there is no account 'bne'; an admin adds it"):
-        plans.grant(store, state.plan_id, "ann", "bne", "planner")
-    granted = plans.grant(store, state.plan_id, "ann", "ben", "planner")
+        plan_members.grant(store, state.plan_id, "ann", "bne", "planner")
+    granted = plan_members.grant(store, state.plan_id, "ann", "ben", "planner")
 
     assert "bne" not in granted.plan.members and "planner" in granted.plan.roles_of("ben")

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from forecast.cli import app
 from forecast.overrides import Scope
 from forecast.services import negotiation as nego
-from forecast.services import plans, system
+from forecast.services import plan_create, plan_members, system
 from forecast.services.store_factory import open_store
 from tests.unit.test_services_negotiation import team_frames, weekly_team_plan
 
@@ -35,7 +35,7 @@ def agreed(tmp_path) -> dict:
     )
     plan = weekly_team_plan(store, (history, attributes, baseline), name="small").plan_id
     for team in ("a", "b"):
-        plans.grant(store, plan, "olga", f"lead-{team}", "lead", team=team)
+        plan_members.grant(store, plan, "olga", f"lead-{team}", "lead", team=team)
     weeks = sorted(pd.to_datetime(baseline["ds"]).dt.date.unique())
     for name, team, week in (("lift a", "a", 0), ("lift b", "b", WEEKS - 1)):
         system.add_event(
@@ -134,7 +134,7 @@ def test_an_actuals_file_without_the_plans_columns_is_an_invalid_file_naming_the
     sales = history.rename(columns={"unique_id": "Store", "ds": "Date", "y": "Sales"})
     data_dir = tmp_path / "data"
     store = open_store(data_dir=data_dir)
-    plan = plans.create_plan(
+    plan = plan_create.create_plan(
         store, name="from a file", source=sales.to_csv(index=False).encode(),
         filename="sales.csv", horizon=4, team_attr=None, actor="olga", model="snaive",
     ).plan_id  # fmt: skip

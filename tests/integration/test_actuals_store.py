@@ -11,7 +11,16 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from forecast.services import accuracy, actuals, negotiation, plans, system
+from forecast.services import (
+    accuracy,
+    actuals,
+    negotiation,
+    plan_archive,
+    plan_create,
+    plan_members,
+    plans,
+    system,
+)
 from forecast.services.errors import Forbidden, Invalid, Locked, NotFound, StaleVersion
 from forecast.store import Change, SqlStore
 from tests.integration.test_store import HORIZON, add_event, new_plan
@@ -43,7 +52,7 @@ def week(i: int) -> str:
 
 def test_each_upload_is_a_version_with_an_audit_row_merged_over_the_last(store):
     plan = new_plan(store).plan_id
-    plans.grant(store, plan, "ann", "bea", "planner")
+    plan_members.grant(store, plan, "ann", "bea", "planner")
     version_before = store.get(plan).version
     first = actuals.upload_actuals(
         store,
@@ -147,7 +156,7 @@ def test_the_store_refuses_actuals_for_an_archived_plan_in_the_writing_transacti
     """The service checks before it reads the file; the store checks again where it writes, so
     a plan archived meanwhile takes no version."""
     plan = new_plan(store).plan_id
-    plans.archive(store, plan, "ann")
+    plan_archive.archive(store, plan, "ann")
     change = Change(actor="ann", action="upload_actuals", what="late upload")
     with pytest.raises(Locked, match="archived"):
         store.add_actuals(plan, b"", filename="x.csv", rows=0, summary={}, change=change)
@@ -158,7 +167,7 @@ def test_only_the_owner_or_a_planner_keeps_actuals_and_a_refusal_writes_nothing(
     """The actuals score every layer and touch, a lead's claim among them: a lead may not
     replace them, and neither may someone who is not on the plan."""
     plan = new_plan(store).plan_id
-    plans.grant(store, plan, "ann", "lee", "lead", team="north")
+    plan_members.grant(store, plan, "ann", "lee", "lead", team="north")
     audit_before = len(store.audit(plan))
     for who, held in (("lee", "(held by ann)"), ("zoe", "")):
         with pytest.raises(Forbidden, match=f"{who} may not keep actuals") as refused:
@@ -224,7 +233,7 @@ def test_duplicate_rows_are_refused_by_default_and_summed_only_when_asked(store)
 
 def test_a_plan_is_scored_on_the_version_in_force_at_publish_and_lock(store):
     plan = new_plan(store).plan_id
-    plans.grant(store, plan, "ann", "lea", "lead", team="north")
+    plan_members.grant(store, plan, "ann", "lea", "lead", team="north")
     add_event(store, plan, value=10.0)
     published = system.publish(store, plan, "ann").plan.version
     negotiation.set_goal(store, plan, "ann", ratio="1.05")
@@ -282,7 +291,7 @@ def test_actuals_are_read_from_parquet_and_xlsx_like_the_history(store, tmp_path
 
 def test_kept_actuals_are_scored_without_a_new_upload_and_their_plans_are_listed(store):
     scored = new_plan(store).plan_id
-    plans.grant(store, scored, "ann", "lea", "lead", team="north")
+    plan_members.grant(store, scored, "ann", "lea", "lead", team="north")
     other = new_plan(store, name="autumn").plan_id
     assert actuals.plans_with_actuals(store, plans.list_plans(store)) == []
     assert actuals.score_kept(store, scored) is None  # no actuals yet
@@ -388,7 +397,7 @@ def test_one_week_of_a_shop_shut_on_sundays_is_whole_as_its_history_says(store):
         [(u, f"{d:%Y-%m-%d}", 10.0 + i % 5) for u in "12" for i, d in enumerate(days)
          if d.day_of_week != 6]
     )  # fmt: skip
-    state = plans.create_plan(
+    state = plan_create.create_plan(
         store, name="shut on sundays", source=history, filename="history.csv", freq="W",
         horizon=4, team_attr=None, actor="ann", model="snaive",
     )  # fmt: skip
@@ -413,7 +422,7 @@ def test_one_week_of_a_shop_shut_on_sundays_is_whole_as_its_history_says(store):
     with pytest.raises(Invalid, match=f"no row in the file for {wednesday:%Y-%m-%d}"):
         actuals.upload_actuals(store, state.plan_id, gap, filename="w2.csv", actor="ann")
     # two weeks of shops shut at weekends, per the plan's history, are two whole weeks
-    other = plans.create_plan(
+    other = plan_create.create_plan(
         store, name="shut at weekends", filename="history.csv", freq="W", horizon=4,
         team_attr=None, actor="ann", model="snaive",
         source=csv_bytes(
@@ -456,7 +465,7 @@ def test_actuals_in_unique_id_ds_y_come_as_any_file_the_help_names(store, kind, 
 def test_on_an_agreed_plan_a_refusal_names_who_may_upload_not_a_grant_that_is_refused(store):
     """No role can be granted on an agreed plan, so the refusal asks the owner or a planner."""
     plan = new_plan(store).plan_id
-    plans.grant(store, plan, "ann", "lee", "lead", team="north")
+    plan_members.grant(store, plan, "ann", "lee", "lead", team="north")
     negotiation.set_goal(store, plan, "ann", ratio="1.1")
     negotiation.close_round(store, plan, "ann")
     negotiation.assign(store, plan, "ann", "pro_rata_baseline")

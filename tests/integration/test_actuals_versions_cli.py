@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from forecast.cli import app
-from forecast.services import actuals, plans
+from forecast.services import actuals, plan_members
 from forecast.store import SqlStore
 from tests.integration.test_actuals_store import csv_bytes, week
 from tests.integration.test_store import new_plan
@@ -75,7 +75,7 @@ def test_restoring_a_later_version_again_says_how_many_series_periods_came_back(
 def test_restore_is_refused_for_a_lead_and_an_unknown_version(plan_with_two_uploads):
     url, plan = plan_with_two_uploads
     store = SqlStore(url)
-    plans.grant(store, plan, "ann", "lee", "lead", team="north")
+    plan_members.grant(store, plan, "ann", "lee", "lead", team="north")
     store.close()
     lead = run("plan", "actuals-restore", plan, "1", "--as", "lee", "--db", url)
     assert lead.exit_code != 0 and "owner or planner" in lead.output

@@ -9,7 +9,7 @@ import json
 from typer.testing import CliRunner
 
 from forecast.cli import app
-from forecast.services import accounts, plans
+from forecast.services import accounts, plan_members
 from forecast.services.store_factory import open_store
 from tests.integration.test_store import new_plan
 
@@ -22,7 +22,7 @@ def _store_with_two_plans(data_dir):
         accounts.add_user(store, name, None, admin=name == "root")
     alone = new_plan(store, name="ann alone")
     shared = new_plan(store, name="shared")
-    plans.grant(store, shared.plan_id, "ann", "bea", "owner")
+    plan_members.grant(store, shared.plan_id, "ann", "bea", "owner")
     return store, alone.plan_id, shared.plan_id
 
 

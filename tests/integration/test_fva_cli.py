@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from forecast.cli import app
 from forecast.overrides import Scope
-from forecast.services import negotiation, plans, system
+from forecast.services import negotiation, plan_create, plan_members, plans, system
 from forecast.services.store_factory import open_store
 
 CUT = pd.Timestamp("2015-04-27")  # a Monday; the first held-out week
@@ -41,7 +41,7 @@ def held_out(tmp_path_factory, rossmann_train, rossmann_stores) -> dict:
     train[dates >= CUT].to_csv(actuals, index=False)
     data_dir = base / "data"
     store = open_store(data_dir=data_dir)
-    state = plans.create_plan(
+    state = plan_create.create_plan(
         store,
         name="held out",
         source=history,
@@ -53,9 +53,9 @@ def held_out(tmp_path_factory, rossmann_train, rossmann_stores) -> dict:
         model="snaive",
     )
     plan = state.plan_id
-    plans.grant(store, plan, "olga", "piet", "planner")
-    plans.grant(store, plan, "olga", "lena", "lead", team="a")
-    plans.grant(store, plan, "olga", "dora", "lead", team="d")
+    plan_members.grant(store, plan, "olga", "piet", "planner")
+    plan_members.grant(store, plan, "olga", "lena", "lead", team="a")
+    plan_members.grant(store, plan, "olga", "dora", "lead", team="d")
     # A promotion in a week Rossmann ran one (the Promo flag), a holiday, a cap that helps nobody.
     system.add_event(
         store, plan, "piet", name="June promo", kind="promotion",

@@ -3,7 +3,7 @@ transaction, as the in-memory store does (tests/unit/test_import_history.py)."""
 
 from __future__ import annotations
 
-from forecast.services import actuals, exports, plans
+from forecast.services import actuals, exports, plan_members, plans
 from forecast.store import IMPORTED_HISTORY, MemoryStore
 from tests.integration.test_store import make_store, new_plan  # noqa: F401 - fixture
 
@@ -11,7 +11,7 @@ from tests.integration.test_store import make_store, new_plan  # noqa: F401 - fi
 def test_a_database_keeps_the_imported_history_and_actuals(make_store):  # noqa: F811
     source = MemoryStore()
     plan = new_plan(source).plan_id
-    plans.grant(source, plan, "ann", "pia", "planner")
+    plan_members.grant(source, plan, "ann", "pia", "planner")
     base = plans.load_frames(source, plan).baseline
     sold = base[["unique_id", "ds", "baseline"]].rename(columns={"baseline": "y"})
     actuals.upload_actuals(

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from forecast.services import plans
-from forecast.services.plans import InvalidFile
+from forecast.services import plan_create, plans
+from forecast.services.plan_file import InvalidFile
 from forecast.store import SqlStore
 
 WEEKS = pd.date_range("2022-01-03", periods=104, freq="W-MON")
@@ -55,7 +55,7 @@ def _sales(store_d: str, region_d: str) -> bytes:
 )
 def test_a_nul_in_a_key_or_team_makes_no_plan(store, store_d, region_d, column):
     with pytest.raises(InvalidFile) as caught:
-        plans.create_plan(
+        plan_create.create_plan(
             store,
             name="nul",
             source=_sales(store_d, region_d),
@@ -84,7 +84,7 @@ def test_a_nul_in_the_team_columns_name_makes_no_plan_and_says_so(store):
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
     with pytest.raises(InvalidFile) as caught:
-        plans.create_plan(
+        plan_create.create_plan(
             store,
             name="nul",
             source=buffer.getvalue(),

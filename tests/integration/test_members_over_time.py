@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from forecast.services import accounts, plans
+from forecast.services import accounts, plan_access, plan_members, plans
 from forecast.services.errors import Conflict, Forbidden
 from tests.integration.test_store import make_store, new_plan, store  # noqa: F401 - fixtures
 
@@ -20,9 +20,9 @@ def _team(store):  # noqa: F811
         accounts.add_user(store, name, PASSWORD)
     accounts.add_user(store, "root", PASSWORD, admin=True)
     state = new_plan(store)
-    plans.grant(store, state.plan_id, "ann", "olga", "owner")
-    plans.revoke(store, state.plan_id, "olga", "ann", "owner")
-    plans.grant(store, state.plan_id, "olga", "piet", "planner")
+    plan_members.grant(store, state.plan_id, "ann", "olga", "owner")
+    plan_members.revoke(store, state.plan_id, "olga", "ann", "owner")
+    plan_members.grant(store, state.plan_id, "olga", "piet", "planner")
     return state.plan_id
 
 
@@ -33,9 +33,9 @@ def test_an_admin_hands_the_plan_of_an_owner_who_left_to_someone_else(store):  #
     accounts.disable(store, "olga")
 
     with pytest.raises(Forbidden, match="needs the owner role .* or an admin account"):
-        plans.grant(store, plan, "piet", "piet", "owner")  # a planner cannot take it over
-    plans.grant(store, plan, "root", "piet", "owner")
-    state = plans.revoke(store, plan, "root", "olga", "owner")
+        plan_members.grant(store, plan, "piet", "piet", "owner")  # a planner cannot take it over
+    plan_members.grant(store, plan, "root", "piet", "owner")
+    state = plan_members.revoke(store, plan, "root", "olga", "owner")
 
     assert state.has_role("piet", "owner") and not state.has_role("olga", "owner")
     rows = plans.audit_log(store, plan)[-2:]
@@ -44,30 +44,30 @@ def test_an_admin_hands_the_plan_of_an_owner_who_left_to_someone_else(store):  #
     assert rows[1].what == "revoke owner from olga (as admin)"
     # the members editor offers it to the admin, not to the planner
     state = plans.get_plan(store, plan)
-    assert plans.members_permission(state, "root", admin=True).allowed
-    assert not plans.members_permission(state, "lead-a").allowed
+    assert plan_access.members_permission(state, "root", admin=True).allowed
+    assert not plan_access.members_permission(state, "lead-a").allowed
 
 
 def test_an_admin_copies_members_between_plans_they_do_not_own(store):  # noqa: F811
     plan = _team(store)
     other = new_plan(store, "summer").plan_id
-    state, _ = plans.copy_members(store, other, "root", plan)
+    state, _ = plan_members.copy_members(store, other, "root", plan)
     assert state.has_role("olga", "owner") and state.has_role("piet", "planner")
     assert plans.audit_log(store, other)[-1].what.endswith("(as admin)")
-    assert {s.plan_id for s in plans.member_sources(store, other, "root")} == {plan}
+    assert {s.plan_id for s in plan_access.member_sources(store, other, "root")} == {plan}
 
 
 def test_the_last_owner_who_can_sign_in_cannot_leave_the_plan_to_a_disabled_one(store):  # noqa: F811
     """olga (owner) made piet co-owner and left; piet then gave up the owner role: the plan's
     only owner was a disabled account."""
     plan = _team(store)
-    plans.grant(store, plan, "olga", "piet", "owner")
+    plan_members.grant(store, plan, "olga", "piet", "owner")
     accounts.disable(store, "olga")
 
     with pytest.raises(Conflict, match="piet is the only owner .* whose account is active"):
-        plans.revoke(store, plan, "piet", "piet", "owner")
+        plan_members.revoke(store, plan, "piet", "piet", "owner")
     # removing the disabled owner is fine: piet stays
-    state = plans.revoke(store, plan, "piet", "olga", "owner")
+    state = plan_members.revoke(store, plan, "piet", "olga", "owner")
     assert [u for u in state.members if state.has_role(u, "owner")] == ["piet"]
 
 
@@ -99,18 +99,18 @@ def test_a_disabled_account_gets_no_role_and_is_not_copied_back_onto_a_plan(stor
     from forecast.services.errors import Invalid
 
     old = _team(store)
-    plans.grant(store, old, "olga", "lead-a", "lead", team="north")
+    plan_members.grant(store, old, "olga", "lead-a", "lead", team="north")
     new = new_plan(store, "summer").plan_id
     accounts.disable(store, "lead-a")
 
     with pytest.raises(Invalid, match="'lead-a' is disabled.*`forecast user enable lead-a`"):
-        plans.grant(store, new, "ann", "lead-a", "planner")
-    state, notes = plans.copy_members(store, new, "root", old)
+        plan_members.grant(store, new, "ann", "lead-a", "planner")
+    state, notes = plan_members.copy_members(store, new, "root", old)
 
     assert "lead-a" not in state.members and state.has_role("piet", "planner")
     assert notes == ["lead-a (lead of team north) left out: the account is disabled"]
     assert "lead-a (lead of team north) left out" in plans.audit_log(store, new)[-1].what
-    assert plans.disabled_members(store, plans.get_plan(store, old)) == {"lead-a"}
+    assert plan_access.disabled_members(store, plans.get_plan(store, old)) == {"lead-a"}
 
 
 def test_the_members_lists_mark_a_disabled_member(store):  # noqa: F811
@@ -120,7 +120,7 @@ def test_the_members_lists_mark_a_disabled_member(store):  # noqa: F811
     from forecast.services.negotiation_board import negotiation_board
 
     plan = _team(store)
-    plans.grant(store, plan, "olga", "lead-a", "lead", team="north")
+    plan_members.grant(store, plan, "olga", "lead-a", "lead", team="north")
     accounts.disable(store, "lead-a")
 
     board = negotiation_board(store, plan, "olga")
@@ -141,7 +141,7 @@ def test_plan_members_and_copy_members_on_the_command_line_say_who_is_disabled(t
 
     opened = open_store(data_dir=tmp_path)
     old = _team(opened)
-    plans.grant(opened, old, "olga", "lead-a", "lead", team="north")
+    plan_members.grant(opened, old, "olga", "lead-a", "lead", team="north")
     new = new_plan(opened, "summer").plan_id
     opened.close()
 

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from forecast.cli import app
-from forecast.services.plans import grant, revoke
+from forecast.services.plan_members import grant, revoke
 from forecast.services.store_factory import open_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))

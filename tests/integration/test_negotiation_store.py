@@ -14,7 +14,8 @@ import pytest
 from forecast.services import exports, system
 from forecast.services import negotiation as nego
 from forecast.services.errors import Locked, StaleVersion
-from forecast.services.plans import audit_log, get_plan, grant
+from forecast.services.plan_members import grant
+from forecast.services.plans import audit_log, get_plan
 from forecast.store import SqlStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))

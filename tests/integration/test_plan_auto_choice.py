@@ -8,7 +8,7 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from forecast.cli import app
-from forecast.services import model_names, plans, system_views
+from forecast.services import model_names, plan_create, plans, system_views
 from forecast.services.store_factory import open_store
 
 
@@ -34,7 +34,7 @@ def _monthly(stores: int, months: int = 36) -> pd.DataFrame:
 
 def _plan(store, name: str, model: str, stores: int):
     history = _monthly(stores=stores)
-    return plans.create_plan_from_frames(
+    return plan_create.create_plan_from_frames(
         store, name=name, history=history, attributes=None, freq="M", horizon=6,
         team_attr=None, actor="olga", model=model,
     )  # fmt: skip

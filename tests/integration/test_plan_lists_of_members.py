@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from forecast.errors import Unavailable
-from forecast.services import plans
+from forecast.services import plan_access, plan_members, plans
 from forecast.store import SqlStore, normalise_url, plans_table
 from tests.integration.test_store import new_plan
 
@@ -42,26 +42,26 @@ def _ids(summaries) -> set[str]:
 def test_a_member_sees_exactly_their_plans_and_an_owner_exactly_those_they_own(url):
     store = SqlStore(url[0], schema=url[1])
     made = [new_plan(store, name=f"plan {i}").plan_id for i in range(5)]
-    plans.grant(store, made[1], "ann", "vic", "planner")
-    plans.grant(store, made[3], "ann", "vic", "lead", team="north")
-    plans.grant(store, made[4], "ann", "vic", "owner")
+    plan_members.grant(store, made[1], "ann", "vic", "planner")
+    plan_members.grant(store, made[3], "ann", "vic", "lead", team="north")
+    plan_members.grant(store, made[4], "ann", "vic", "owner")
 
-    assert _ids(plans.plans_visible_to(store, "vic")) == {made[1], made[3], made[4]}
-    assert _ids(plans.plans_visible_to(store, "ann")) == set(made)
-    assert plans.plans_visible_to(store, "zoe") == []
-    assert plans.plans_visible_to(store, None) == []
-    assert _ids(plans.plans_visible_to(store, "zoe", admin=True)) == set(made)
-    assert _ids(plans.owned_plans(store, "vic")) == {made[4]}
+    assert _ids(plan_access.plans_visible_to(store, "vic")) == {made[1], made[3], made[4]}
+    assert _ids(plan_access.plans_visible_to(store, "ann")) == set(made)
+    assert plan_access.plans_visible_to(store, "zoe") == []
+    assert plan_access.plans_visible_to(store, None) == []
+    assert _ids(plan_access.plans_visible_to(store, "zoe", admin=True)) == set(made)
+    assert _ids(plan_access.owned_plans(store, "vic")) == {made[4]}
 
-    plans.revoke(store, made[3], "ann", "vic", "lead")  # vic's only role there
-    assert _ids(plans.plans_visible_to(store, "vic")) == {made[1], made[4]}
+    plan_members.revoke(store, made[3], "ann", "vic", "lead")  # vic's only role there
+    assert _ids(plan_access.plans_visible_to(store, "vic")) == {made[1], made[4]}
     store.close()
 
 
 def test_a_database_made_before_the_members_column_gets_it_filled_on_open(url):
     store = SqlStore(url[0], schema=url[1])
     made = [new_plan(store, name=f"plan {i}").plan_id for i in range(3)]
-    plans.grant(store, made[2], "ann", "vic", "planner")
+    plan_members.grant(store, made[2], "ann", "vic", "planner")
     table = f'"{url[1]}".plans' if url[1] else "plans"
     with store.engine.begin() as conn:
         conn.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN members"))
@@ -69,7 +69,7 @@ def test_a_database_made_before_the_members_column_gets_it_filled_on_open(url):
 
     reopened = SqlStore(url[0], schema=url[1])
 
-    assert _ids(plans.plans_visible_to(reopened, "vic")) == {made[2]}
+    assert _ids(plan_access.plans_visible_to(reopened, "vic")) == {made[2]}
     with reopened.engine.connect() as conn:
         unfilled = conn.execute(
             sa.select(sa.func.count()).where(plans_table.c.members.is_(None))
@@ -91,7 +91,7 @@ def test_a_plan_saved_without_its_members_cell_is_judged_by_its_document(url):
             plans_table.update().where(c.id == plan).values(doc=doc, version=c.version + 1)
         )
 
-    assert _ids(plans.plans_visible_to(store, "vic")) == {plan}
+    assert _ids(plan_access.plans_visible_to(store, "vic")) == {plan}
     store.close()
 
 
@@ -100,7 +100,7 @@ def test_a_store_made_before_the_members_column_opens_even_with_a_damaged_plan(u
     its own read to refuse, with the reason, and every other plan still gets its cell."""
     store = SqlStore(url[0], schema=url[1])
     damaged, healthy = (new_plan(store, name=f"plan {i}").plan_id for i in range(2))
-    plans.grant(store, healthy, "ann", "vic", "planner")
+    plan_members.grant(store, healthy, "ann", "vic", "planner")
     table = f'"{url[1]}".plans' if url[1] else "plans"
     c = plans_table.c
     with store.engine.begin() as conn:
@@ -113,12 +113,12 @@ def test_a_store_made_before_the_members_column_opens_even_with_a_damaged_plan(u
 
     reopened = SqlStore(url[0], schema=url[1])
 
-    assert _ids(plans.plans_visible_to(reopened, "vic")) == {healthy}
+    assert _ids(plan_access.plans_visible_to(reopened, "vic")) == {healthy}
     with reopened.engine.connect() as conn:
         cells = dict(conn.execute(sa.select(c.id, c.members)).all())
     assert cells[damaged] is None
     assert json.loads(cells[healthy])["members"]["vic"] == ["planner"]
-    assert _ids(plans.plans_visible_to(reopened, "zoe", admin=True)) == {damaged, healthy}
+    assert _ids(plan_access.plans_visible_to(reopened, "zoe", admin=True)) == {damaged, healthy}
     with pytest.raises(Unavailable, match=f"plan {damaged}'s stored document cannot be read"):
         plans.get_plan(reopened, damaged)
     reopened.close()
@@ -138,9 +138,9 @@ def test_the_members_cell_follows_every_grant_and_revoke_at_the_rows_version(url
         document = {u: list(m.roles) for u, m in plans.get_plan(store, plan).members.items()}
         return held, document, row.version
 
-    plans.grant(store, plan, "ann", "vic", "planner")
-    plans.grant(store, plan, "ann", "zoe", "lead", team="north")
-    plans.revoke(store, plan, "ann", "vic", "planner")
+    plan_members.grant(store, plan, "ann", "vic", "planner")
+    plan_members.grant(store, plan, "ann", "zoe", "lead", team="north")
+    plan_members.revoke(store, plan, "ann", "vic", "planner")
     held, document, version = cell_and_document()
     assert held["version"] == version
     assert held["members"] == document

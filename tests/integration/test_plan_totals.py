@@ -16,7 +16,11 @@ from forecast.overrides import Scope
 from forecast.services import (
     comparison,
     exports,
+    plan_frames,
+    plan_members,
+    plan_standing,
     plan_totals,
+    plan_versions,
     plans,
     series_frames,
     stretch_calibration,
@@ -38,7 +42,7 @@ def make_plan(store, name: str = "Totals", scale: float = 1.0) -> str:
     history["y"] *= scale
     state = weekly_team_plan(store, (history, attributes, baseline), name=name)
     for team in ("a", "b", "c"):
-        plans.grant(store, state.plan_id, "olga", f"lead-{team}", "lead", team=team)
+        plan_members.grant(store, state.plan_id, "olga", f"lead-{team}", "lead", team=team)
     return state.plan_id
 
 
@@ -82,8 +86,8 @@ def from_the_frames(store, plan_id: str) -> dict:
     """What the pages showed before the read model: everything from the plan's whole frames."""
     state = plans.get_plan(store, plan_id)
     frame = nego.series_frame(store, plan_id)
-    history = plans.load_blob_frame(store, plan_id, plans.HISTORY)
-    baseline = plans.load_blob_frame(store, plan_id, plans.BASELINE)
+    history = plan_frames.load_blob_frame(store, plan_id, plan_frames.HISTORY)
+    baseline = plan_frames.load_blob_frame(store, plan_id, plan_frames.BASELINE)
     series_plan = system.system_plan(store, plan_id, "series")
     # the system plan line of the fan chart adds up the exported cells (minor units here)
     series_plan["system_plan"] = series_frames.whole_cells(
@@ -95,7 +99,7 @@ def from_the_frames(store, plan_id: str) -> dict:
             series_frames.team_totals(frame, "system_plan"),
         ),
         "last_year": series_frames.last_year_by_team(
-            frame, history, state.freq, ended=plans.series_standing(store, state).ended
+            frame, history, state.freq, ended=plan_standing.series_standing(store, state).ended
         ),
         "fan": {None: (history, baseline, series_plan)},
         # the bands of a sum combine the series' at the correlation the whole history shows
@@ -359,7 +363,7 @@ def test_a_new_version_carries_totals_that_fit_it(data_dir) -> None:
     writer = open_store(data_dir=data_dir)
     plan_id = make_plan(writer)
     add_events(writer, plan_id)
-    copy = plans.new_version(writer, plan_id, "olga")
+    copy = plan_versions.new_version(writer, plan_id, "olga")
     store = reopened(data_dir)
     assert stored_fits(store, copy.plan_id) == {k: True for k in plan_totals.KINDS}
     assert_equal_to_the_frames(store, data_dir, copy.plan_id)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.engine.period_weeks import weekday_counts
-from forecast.services import plans
+from forecast.services import plan_create, plans
 from forecast.services.store_factory import open_store
 
 
@@ -23,7 +23,7 @@ def test_a_weekly_file_planned_by_month_forecasts_four_and_five_week_months(tmp_
     source = tmp_path / "weekly_sales.csv"
     weekly.to_csv(source, index=False)
     store = open_store(data_dir=tmp_path)
-    state = plans.create_plan(
+    state = plan_create.create_plan(
         store,
         name="by month",
         source=source,

@@ -10,7 +10,7 @@ import json
 
 import sqlalchemy as sa
 
-from forecast.services import negotiation, plans
+from forecast.services import negotiation, plan_archive, plan_members, plans
 from forecast.store import SqlStore, plans_table
 from tests.integration.test_plan_lists_of_members import url  # noqa: F401  (the fixture)
 from tests.integration.test_store import new_plan
@@ -46,7 +46,7 @@ def test_the_currency_an_older_release_dropped_is_read_from_the_row(url):  # noq
     assert _listed(store, plan).currency == "USD"
     assert negotiation.summary(store, plan)["currency"] == "USD"
 
-    plans.grant(store, plan, "ann", "vic", "planner")  # today's next save keeps it
+    plan_members.grant(store, plan, "ann", "vic", "planner")  # today's next save keeps it
     assert plans.get_plan(store, plan).currency == "USD"
     assert _listed(store, plan).currency == "USD"
 
@@ -60,14 +60,14 @@ def test_the_currency_an_older_release_dropped_is_read_from_the_row(url):  # noq
 def test_an_archived_plan_an_older_release_saved_stays_archived_and_can_be_unarchived(url):  # noqa: F811
     store = SqlStore(url[0], schema=url[1])
     plan = new_plan(store, currency="USD").plan_id
-    archived = plans.archive(store, plan, "ann")
+    archived = plan_archive.archive(store, plan, "ann")
     _saved_by_an_older_release(store, plan)
 
     state = plans.get_plan(store, plan)
     assert (state.archived_at, state.archived_by) == (archived.archived_at, "ann")
     assert _listed(store, plan).archived_at == archived.archived_at
 
-    unarchived = plans.unarchive(store, plan, "ann")
+    unarchived = plan_archive.unarchive(store, plan, "ann")
     assert unarchived.archived_at is None
     assert plans.get_plan(store, plan).archived_at is None
     assert _listed(store, plan).archived_at is None

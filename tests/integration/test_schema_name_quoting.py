@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from forecast.services import plans
+from forecast.services import plan_access, plan_members
 from forecast.services.backup import store_table_patterns
 from forecast.store import SqlStore, normalise_url, quote_ident
 from tests.integration.test_store import new_plan
@@ -34,9 +34,9 @@ def test_a_schema_named_with_a_double_quote_keeps_plans_and_is_checked_for_write
 ):
     store = SqlStore(postgres_url, schema=quoted_schema)
     made = new_plan(store, name="quoted").plan_id
-    plans.grant(store, made, "ann", "vic", "planner")
+    plan_members.grant(store, made, "ann", "vic", "planner")
 
-    assert [p.plan_id for p in plans.plans_visible_to(store, "vic")] == [made]
+    assert [p.plan_id for p in plan_access.plans_visible_to(store, "vic")] == [made]
     assert store.write_refusal() is None
     with store.engine.connect() as conn:
         schemas = conn.execute(sa.text("SELECT nspname FROM pg_namespace")).scalars().all()
@@ -49,14 +49,14 @@ def test_a_column_is_added_on_open_in_a_schema_named_with_a_double_quote(
 ):
     store = SqlStore(postgres_url, schema=quoted_schema)
     made = new_plan(store, name="before the column").plan_id
-    plans.grant(store, made, "ann", "vic", "planner")
+    plan_members.grant(store, made, "ann", "vic", "planner")
     with store.engine.begin() as conn:
         conn.execute(sa.text(f"ALTER TABLE {quote_ident(quoted_schema)}.plans DROP COLUMN members"))
     store.close()
 
     reopened = SqlStore(postgres_url, schema=quoted_schema)
 
-    assert [p.plan_id for p in plans.plans_visible_to(reopened, "vic")] == [made]
+    assert [p.plan_id for p in plan_access.plans_visible_to(reopened, "vic")] == [made]
     reopened.close()
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from forecast.services import plans, system
+from forecast.services import plan_create, plan_standing, system
 from forecast.services.store_factory import open_store
 from forecast.services.types import Scope
 from tests.fixtures import SIX_STORES
@@ -21,7 +21,7 @@ def _plan(tmp_path, rossmann_train, rossmann_stores, since: str):
     source = tmp_path / f"six_stores_since_{since}.csv"
     short.to_csv(source, index=False)
     store = open_store(data_dir=tmp_path / "data")
-    state = plans.create_plan(
+    state = plan_create.create_plan(
         store, name="short", source=source, attributes_file=rossmann_stores, freq="W",
         horizon=13, team_attr="StoreType", actor="olga", model="snaive",
     )  # fmt: skip
@@ -34,7 +34,7 @@ def test_a_plan_on_under_one_season_takes_the_full_uplift_as_nothing_was_copied(
     tmp_path, rossmann_train, rossmann_stores
 ):
     store, state, start, end = _plan(tmp_path, rossmann_train, rossmann_stores, "2014-09-01")
-    served = plans.series_models(store, state)
+    served = plan_standing.series_models(store, state)
     assert served and all(
         label.startswith("naive (fallback: snaive needs one season of history, 52 periods)")
         for label in served.values()
@@ -55,7 +55,7 @@ def test_a_plan_on_one_to_two_seasons_nets_the_uplift_against_the_year_before_it
 ):
     # 82 weeks: seasonal naive copies the weeks a year before, some of which had promotions
     store, state, start, end = _plan(tmp_path, rossmann_train, rossmann_stores, "2014-01-06")
-    served = plans.series_models(store, state)
+    served = plan_standing.series_models(store, state)
     assert served and all(label.startswith("snaive") for label in served.values())
     uplift, already = system.event_suggestion(store, state.plan_id, "promotion", TYPE_A, start, end)
     assert uplift is not None and already is not None

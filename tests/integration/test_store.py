@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from forecast.overrides import Scope
 from forecast.plan import PlanState
-from forecast.services import plans, system
+from forecast.services import plan_archive, plan_create, plans, system
 from forecast.services.errors import Conflict, Invalid, Locked, NotFound, StaleVersion
 from forecast.services.store_factory import open_store, resolve_db_url
 from forecast.store import (
@@ -72,7 +72,7 @@ def new_plan(store, name="spring", currency: str | None = "EUR") -> PlanState:
         ]
     )
     attributes = pd.DataFrame({"unique_id": ids, "Region": ["north", "north", "south"]})
-    return plans.create_plan_from_frames(
+    return plan_create.create_plan_from_frames(
         store,
         name=name,
         history=history,
@@ -475,7 +475,7 @@ def test_a_plans_table_made_before_archiving_gets_its_column_on_open_and_keeps_i
     again = make_store()  # a second server opening it then finds the column there
     (summary,) = plans.list_plans(opened, include_archived=False)
     assert summary.plan_id == plan_id and not summary.archived
-    plans.archive(opened, plan_id, "ann")
+    plan_archive.archive(opened, plan_id, "ann")
     assert plans.list_plans(again, include_archived=False) == []
     assert plans.get_plan(make_store(), plan_id).archived_by == "ann"
 
@@ -503,7 +503,7 @@ def test_a_plans_table_made_before_the_currency_column_gets_it_filled_from_the_d
     with again.engine.begin() as conn:  # as a server of the earlier version writes it
         conn.execute(sa.text(f"UPDATE {table} SET currency = NULL"))
     assert {s.name: s.currency for s in plans.list_plans(again)} == expected
-    plans.archive(again, made["counts"], "ann")
+    plan_archive.archive(again, made["counts"], "ann")
     with again.engine.connect() as conn:
         cells = dict(conn.execute(sa.text(f"SELECT name, currency FROM {table}")).all())
     assert cells == {"dollars": None, "yen": None, "counts": ""}  # the save wrote its cell

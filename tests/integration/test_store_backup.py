@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from forecast.cli import app
-from forecast.services import accounts, plans
+from forecast.services import accounts, plan_members, plans
 from forecast.services.backup import backup_store
 from forecast.services.errors import Invalid
 from forecast.services.store_factory import open_store
@@ -36,7 +36,7 @@ def live(tmp_path):
     with store.engine.connect() as conn:  # what is in the main file so far
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     accounts.add_user(store, "late", None)
-    granted = plans.grant(store, state.plan_id, "ann", "late", "planner")
+    granted = plan_members.grant(store, state.plan_id, "ann", "late", "planner")
     wal = data / "forecast.db-wal"
     assert wal.is_file() and wal.stat().st_size > 0  # the committed changes wait in the WAL
     other = sqlite3.connect(data / "forecast.db", isolation_level=None, timeout=30)

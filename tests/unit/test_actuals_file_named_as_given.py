@@ -8,7 +8,7 @@ import pytest
 
 from forecast.services import actuals, negotiation
 from forecast.services.errors import Invalid
-from forecast.services.plans import InvalidFile
+from forecast.services.plan_file import InvalidFile
 from forecast.services.store_factory import open_store
 from tests.unit.test_cli_actuals_left_out import daily_rows
 from tests.unit.test_cli_actuals_left_out import setup as setup  # noqa: F401 (fixture)

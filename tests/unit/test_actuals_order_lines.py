@@ -12,8 +12,9 @@ from typer.testing import CliRunner
 from dashboard.pages import actuals as actuals_page
 from forecast.cli import app
 from forecast.engine.ingest import read_sales
-from forecast.services import actuals, plans
-from forecast.services.plans import SAME_DATE_ROWS_SUMMED, InvalidFile
+from forecast.services import actuals, plan_create, plans
+from forecast.services.plan_create import SAME_DATE_ROWS_SUMMED
+from forecast.services.plan_file import InvalidFile
 from forecast.store import Change, MemoryStore
 from tests.signin import acting_as
 
@@ -47,7 +48,7 @@ def as_csv(frame: pd.DataFrame) -> bytes:
 
 
 def monthly_plan(store: MemoryStore, lines: pd.DataFrame, name: str = "shop") -> str:
-    return plans.create_plan(
+    return plan_create.create_plan(
         store,
         name=name,
         source=as_csv(lines),

@@ -12,9 +12,9 @@ from dashboard.fix_hints import PAGE_FIXES
 from dashboard.pages import actuals as actuals_page
 from forecast.cli.fix_hints import CLI_FIXES
 from forecast.engine.ingest import IngestError, read_sales
-from forecast.services import actuals, plans
+from forecast.services import actuals, plan_create, plan_frames
 from forecast.services.errors import FixKey, Invalid
-from forecast.services.plans import InvalidFile
+from forecast.services.plan_file import InvalidFile
 from forecast.store import MemoryStore
 from tests.signin import acting_as
 
@@ -72,7 +72,7 @@ def make_plan(store: MemoryStore, scale: float = 1) -> str:
     that scale."""
     history, _, _ = team_frames()
     history["y"] = (history["y"] * scale).round(2)
-    state = plans.create_plan(
+    state = plan_create.create_plan(
         store,
         name=f"scaled {scale}",
         source=history.to_csv(index=False).encode(),
@@ -91,7 +91,7 @@ def plan(store: MemoryStore) -> str:
 
 
 def forecast_times(store: MemoryStore, plan: str, factor: float) -> pd.DataFrame:
-    baseline = plans.load_blob_frame(store, plan, "baseline")
+    baseline = plan_frames.load_blob_frame(store, plan, "baseline")
     out = baseline[["unique_id", "ds"]].copy()
     out["y"] = baseline["baseline"] * factor
     return out

@@ -15,7 +15,7 @@ from dashboard.pages import actuals as actuals_page
 from forecast.cli.fix_hints import CLI_FIXES, cli_message
 from forecast.services import actuals
 from forecast.services.errors import Invalid
-from forecast.services.plans import InvalidFile
+from forecast.services.plan_file import InvalidFile
 from forecast.store import MemoryStore
 from tests.signin import acting_as
 

@@ -85,7 +85,7 @@ def test_the_owners_who_left_are_not_named_as_the_ones_who_rebase(store, plan_id
     """olga made piet co-owner; piet left (account disabled): only olga can rebase. Once olga
     left too, nobody active can: the owners are none, and the notice says an admin grants one."""
     from forecast.services import accounts
-    from forecast.services.plans import grant
+    from forecast.services.plan_members import grant
     from tests.signin import add_accounts
 
     add_accounts(store, ["root", "olga", "piet"], admin=["root"])

@@ -1,5 +1,5 @@
 """A member whose lead role was revoked keeps the team it recorded, but leads it no more: the
-CLI names a member's team only with the lead role (`plans.team_led_by`), as the dashboard's
+CLI names a member's team only with the lead role (`plan_members.team_led_by`), as the dashboard's
 member label does, in `plan show`, `plan members`, `plan grant` and `plan copy-members`."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from test_services_negotiation import team_plan
 from typer.testing import CliRunner
 
 from forecast.cli import app
-from forecast.services import plans
+from forecast.services import plan_members, plans
 from forecast.services.store_factory import open_store
 
 
@@ -21,8 +21,8 @@ def revoked(tmp_path) -> tuple[str, str, str]:
     plan = team_plan(store, "spring", {"a": "anna", "b": "fiona"})
     nxt = team_plan(store, "summer", {"b": "fiona"})
     for plan_id in (plan, nxt):
-        plans.grant(store, plan_id, "olga", "fiona", "planner")
-        plans.revoke(store, plan_id, "olga", "fiona", "lead")
+        plan_members.grant(store, plan_id, "olga", "fiona", "planner")
+        plan_members.revoke(store, plan_id, "olga", "fiona", "lead")
         assert plans.get_plan(store, plan_id).team_of("fiona") == "b"
     store.close()
     return str(tmp_path), plan, nxt

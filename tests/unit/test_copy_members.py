@@ -1,4 +1,4 @@
-"""A new cycle's plan takes the members of the last one in one step (services.plans.copy_members,
+"""A new cycle's plan takes the members of the last one in one step (services.plan_members.copy_members,
 `forecast plan copy-members`): roles copied, leads only for teams the plan has, one audit row."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from test_services_negotiation import team_plan
 
-from forecast.services import plans
+from forecast.services import plan_members, plans
 from forecast.services.errors import Forbidden, Invalid
 from forecast.store import MemoryStore
 
@@ -18,13 +18,13 @@ def store():
 
 def test_the_next_cycle_gets_the_same_planners_and_leads_in_one_audit_row(store):
     last = team_plan(store, "spring", {"a": "anna", "b": "bert"})
-    plans.grant(store, last, "olga", "pia", "planner")
-    plans.grant(store, last, "olga", "otto", "owner")
+    plan_members.grant(store, last, "olga", "pia", "planner")
+    plan_members.grant(store, last, "olga", "otto", "owner")
     nxt = team_plan(store, "summer", {})
-    plans.grant(store, nxt, "olga", "bert", "lead", team="a")  # bert leads another team here
+    plan_members.grant(store, nxt, "olga", "bert", "lead", team="a")  # bert leads another team here
     audit_before = len(plans.audit_log(store, nxt))
 
-    state, notes = plans.copy_members(store, nxt, "olga", last)
+    state, notes = plan_members.copy_members(store, nxt, "olga", last)
 
     assert state.has_role("anna", "lead") and state.team_of("anna") == "a"
     assert state.has_role("pia", "planner") and state.has_role("otto", "owner")
@@ -36,19 +36,19 @@ def test_the_next_cycle_gets_the_same_planners_and_leads_in_one_audit_row(store)
     assert len(rows) == 1 and rows[0].what.startswith(f"copy members from plan {last}: ")
     assert "anna as lead of team a" in rows[0].what
     with pytest.raises(Invalid, match="nothing to copy"):
-        plans.copy_members(store, nxt, "olga", last)
+        plan_members.copy_members(store, nxt, "olga", last)
 
 
 def test_only_an_owner_of_both_plans_copies_members(store):
     last = team_plan(store, "spring", {"a": "anna"})
     nxt = team_plan(store, "summer", {})
     with pytest.raises(Forbidden, match="anna may not copy the members"):
-        plans.copy_members(store, nxt, "anna", last)
-    plans.grant(store, last, "olga", "pia", "owner")
+        plan_members.copy_members(store, nxt, "anna", last)
+    plan_members.grant(store, last, "olga", "pia", "owner")
     with pytest.raises(Forbidden, match="needs the owner role"):
-        plans.copy_members(store, nxt, "pia", last)  # owner of the source only
+        plan_members.copy_members(store, nxt, "pia", last)  # owner of the source only
     with pytest.raises(Invalid, match="its own already"):
-        plans.copy_members(store, last, "olga", last)
+        plan_members.copy_members(store, last, "olga", last)
 
 
 def test_the_plans_page_offers_the_owners_other_plans_and_copies_their_members(store):
@@ -77,15 +77,17 @@ def test_the_plans_page_offers_the_owners_other_plans_and_copies_their_members(s
 
 def test_granting_a_lead_another_team_says_what_moved_and_who_is_left_without_a_lead(store):
     plan = team_plan(store, "spring", {"a": "anna", "b": "bert"})
-    moved = plans.grant(store, plan, "olga", "anna", "lead", team="b")
+    moved = plan_members.grant(store, plan, "olga", "anna", "lead", team="b")
     assert moved.note == "anna now leads team b instead of team a; team a has no lead"
     assert moved.plan.team_of("anna") == "b"
     assert moved.note in plans.audit_log(store, plan)[-1].what
-    plans.grant(store, plan, "olga", "cleo", "lead", team="b")
-    back = plans.grant(store, plan, "olga", "anna", "lead", team="a")
+    plan_members.grant(store, plan, "olga", "cleo", "lead", team="b")
+    back = plan_members.grant(store, plan, "olga", "anna", "lead", team="a")
     assert back.note == "anna now leads team a instead of team b; team b is still led by bert, cleo"
-    assert plans.grant(store, plan, "olga", "anna", "lead", team="a").note is None  # same team
-    assert plans.grant(store, plan, "olga", "pia", "planner").note is None
+    assert (
+        plan_members.grant(store, plan, "olga", "anna", "lead", team="a").note is None
+    )  # same team
+    assert plan_members.grant(store, plan, "olga", "pia", "planner").note is None
 
 
 def test_the_plans_page_says_when_adding_a_lead_moved_them_from_another_team(store):

@@ -406,7 +406,7 @@ def test_mapping_in_steps_reports_progress_and_returns_the_same_results():
 
 @pytest.mark.slow  # real model fits (model="auto" backtests its candidates)
 def test_plan_creation_progress_moves_through_the_model_choice_and_the_fits(tmp_path):
-    from forecast.services import plans
+    from forecast.services import plan_create
 
     raw = pd.read_csv(pd.io.common.BytesIO(csv_bytes({"Sales": sales})))
     raw = pd.concat(
@@ -418,7 +418,7 @@ def test_plan_creation_progress_moves_through_the_model_choice_and_the_fits(tmp_
     reports: list[tuple[float, str]] = []
     store = open_store(data_dir=tmp_path)
     try:
-        plans.create_plan(
+        plan_create.create_plan(
             store,
             name="progress",
             source=raw.to_csv(index=False).encode(),

@@ -7,7 +7,8 @@ from argon2 import PasswordHasher
 
 from forecast.services import accounts, demo
 from forecast.services.demo_heldout import HELDOUT_PLAN_NAME
-from forecast.services.plans import create_plan_from_frames, grant
+from forecast.services.plan_create import create_plan_from_frames
+from forecast.services.plan_members import grant
 from forecast.store import MemoryStore
 from tests.unit.test_services_negotiation import HORIZON, team_frames
 

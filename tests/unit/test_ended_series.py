@@ -22,7 +22,8 @@ from forecast.cli import app
 from forecast.engine.baseline import forecast_baseline
 from forecast.services import actuals, exports, negotiation
 from forecast.services.actuals_notes import NoteKind
-from forecast.services.plans import create_plan_from_frames, load_blob_frame
+from forecast.services.plan_create import create_plan_from_frames
+from forecast.services.plan_frames import load_blob_frame
 from forecast.services.store_factory import open_store
 from forecast.store import PlanRepository
 

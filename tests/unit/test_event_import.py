@@ -11,9 +11,17 @@ from typer.testing import CliRunner
 
 from forecast.cli import app
 from forecast.overrides import Event, Scope
-from forecast.services import event_import, exports, plans, system
+from forecast.services import (
+    event_import,
+    exports,
+    plan_create,
+    plan_frames,
+    plan_members,
+    plans,
+    system,
+)
 from forecast.services.errors import Forbidden, StaleVersion
-from forecast.services.plans import InvalidFile
+from forecast.services.plan_file import InvalidFile
 from forecast.services.store_factory import open_store
 from forecast.store import MemoryStore
 from tests.unit.test_services_system import new_plan
@@ -154,7 +162,7 @@ def test_a_stale_version_refuses_the_import(store, plan_id):
 
 
 def test_a_lead_without_the_planner_role_cannot_import(store, plan_id):
-    plans.grant(store, plan_id, "ann", "lee", "lead", team="a")
+    plan_members.grant(store, plan_id, "ann", "lee", "lead", team="a")
     with pytest.raises(Forbidden, match="may not import events.*planner role"):
         event_import.import_events(store, plan_id, "lee", CALENDAR, "calendar.csv")
     assert system.list_events(store, plan_id) == []
@@ -341,7 +349,7 @@ def _seasonal_plan(store: MemoryStore, name: str) -> str:
         }
     )
     attributes = pd.DataFrame({"unique_id": list(types), "StoreType": list(types.values())})
-    state = plans.create_plan_from_frames(
+    state = plan_create.create_plan_from_frames(
         store,
         name=name,
         history=history,
@@ -421,7 +429,7 @@ def test_the_flag_read_for_every_offer_is_kept_at_one_byte_a_series_and_date():
     # kept beside it, a few hundred MB)
     store = MemoryStore()
     state = plans.get_plan(store, _seasonal_plan(store, "cells"))
-    history = plans.load_blob_frame(store, state.plan_id, plans.HISTORY)
+    history = plan_frames.load_blob_frame(store, state.plan_id, plan_frames.HISTORY)
 
     cells = system._flag_cells(store, state, "Promo")
 

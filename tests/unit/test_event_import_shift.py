@@ -10,7 +10,7 @@ from test_week_ending_dates import _weekly_csv
 from typer.testing import CliRunner
 
 from forecast.cli import app
-from forecast.services import event_import, plans, system
+from forecast.services import event_import, plan_create, plan_file, plans, system
 from forecast.services.errors import Invalid
 from forecast.services.store_factory import open_store
 
@@ -19,7 +19,7 @@ ENDS = pd.date_range("2010-10-01", "2012-09-28", freq="W-FRI")
 
 def _plan(store, name: str, last_week: str) -> str:
     ends = ENDS[pd.Timestamp(last_week) >= ENDS]
-    state = plans.create_plan(
+    state = plan_create.create_plan(
         store,
         name=name,
         source=_weekly_csv(ends),
@@ -205,7 +205,7 @@ def test_a_row_the_shift_moves_past_year_9999_is_refused_as_that_rows_problem(tm
     new = _plan(store, "q4 2012", "2012-09-28")
     far = b"name,kind,start,end,effect,value\nX,festival,9999-11-24,9999-11-25,percent,10\n"
 
-    with pytest.raises(plans.InvalidFile) as refused:
+    with pytest.raises(plan_file.InvalidFile) as refused:
         event_import.import_events(store, new, "olga", far, "far.csv", shift="1y", dry_run=True)
     store.close()
 

@@ -15,7 +15,8 @@ from forecast import export
 from forecast.services import exports, system
 from forecast.services import negotiation as nego
 from forecast.services.errors import Conflict, Invalid
-from forecast.services.plans import get_plan, grant
+from forecast.services.plan_members import grant
+from forecast.services.plans import get_plan
 from forecast.store import MemoryStore
 
 NASTY = {"=1+1": 3.0e9, "-2+3": 2.0e9, "@SUM(A1)": 1.5e9}

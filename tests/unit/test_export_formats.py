@@ -15,7 +15,7 @@ from forecast import export
 from forecast.services import exports
 from forecast.services import negotiation as nego
 from forecast.services.errors import Invalid
-from forecast.services.plans import grant
+from forecast.services.plan_members import grant
 from forecast.store import MemoryStore
 
 

@@ -23,7 +23,19 @@ from dashboard import components
 from dashboard.fix_hints import PAGE_FIXES, page_text
 from forecast.cli.fix_hints import CLI_FIXES, cli_message
 from forecast.overrides import Scope
-from forecast.services import accounts, actuals, exports, plans, replay, system
+from forecast.services import (
+    accounts,
+    actuals,
+    exports,
+    plan_archive,
+    plan_checks,
+    plan_create,
+    plan_frames,
+    plan_members,
+    plans,
+    replay,
+    system,
+)
 from forecast.services import negotiation as nego
 from forecast.services.errors import NEUTRAL_FIXES, Fix, FixKey, Invalid, ServiceError
 from forecast.services.negotiation_board import negotiation_board
@@ -65,7 +77,7 @@ def template() -> tuple[MemoryStore, str]:
     """The plan of `plan`, made once for the module (a fifth of a second a plan)."""
     store = MemoryStore()
     plan_id = team_plan(store, "fixes", {"a": "lara", "b": "lena"})
-    plans.grant(store, plan_id, "olga", "pia", "planner")
+    plan_members.grant(store, plan_id, "olga", "pia", "planner")
     return store, plan_id
 
 
@@ -127,7 +139,7 @@ def _actuals_without_the_plans_columns(store: MemoryStore, _plan: str) -> None:
     """A plan made from a Store, Date, Sales file; actuals come with other column names."""
     history, _, _ = team_frames()
     sales = history.rename(columns={"unique_id": "Store", "ds": "Date", "y": "Sales"})
-    state = plans.create_plan(
+    state = plan_create.create_plan(
         store,
         name="from a file",
         source=sales.to_csv(index=False).encode(),
@@ -149,7 +161,7 @@ def _actuals_without_the_plans_columns(store: MemoryStore, _plan: str) -> None:
 def _actuals_in_the_wrong_scale(store: MemoryStore, plan: str) -> None:
     """Actuals a thousandfold below the series' sales (as 44.537 read for 44537); this plan's
     forecast is a millionfold its history's sales."""
-    forecast = plans.load_blob_frame(store, plan, "baseline")[["unique_id", "ds", "baseline"]]
+    forecast = plan_frames.load_blob_frame(store, plan, "baseline")[["unique_id", "ds", "baseline"]]
     small = forecast.rename(columns={"baseline": "y"}).assign(y=lambda f: f["y"] / 1e9)
     actuals.upload_actuals(
         store, plan, small.to_csv(index=False).encode(), filename="small.csv", actor="olga"
@@ -158,7 +170,7 @@ def _actuals_in_the_wrong_scale(store: MemoryStore, plan: str) -> None:
 
 def _actuals_of_a_partial_week(store: MemoryStore, plan: str) -> None:
     """Three days of the plan's first week: left out as partial, so nothing is kept."""
-    baseline = plans.load_blob_frame(store, plan, "baseline")
+    baseline = plan_frames.load_blob_frame(store, plan, "baseline")
     first = pd.Timestamp(baseline["ds"].min())
     days = [f"{first + pd.Timedelta(days=k):%Y-%m-%d}" for k in range(3)]
     series = baseline["unique_id"].unique()[:2]
@@ -193,7 +205,7 @@ REFUSALS: dict[FixKey, Callable[[MemoryStore, str], object]] = {
     FixKey.GRANT_ROLE: lambda s, p: system.add_event(
         s, p, "lara", name="x", kind="other", start="2024-03-01", end="2024-03-01"
     ),
-    FixKey.CHOOSE_LEAD_TEAM: lambda s, p: plans.grant(s, p, "olga", "pia", "lead"),
+    FixKey.CHOOSE_LEAD_TEAM: lambda s, p: plan_members.grant(s, p, "olga", "pia", "lead"),
     FixKey.SET_GOAL: lambda s, p: nego.claim(s, p, "lara", "a", amount="10"),
     FixKey.CLOSE_ROUND: lambda s, p: nego.assign(s, _claiming(s, p), "olga", "even"),
     FixKey.REOPEN_ROUND: lambda s, p: nego.claim(s, _assigning(s, p), "lara", "a", amount="1"),
@@ -208,7 +220,7 @@ REFUSALS: dict[FixKey, Callable[[MemoryStore, str], object]] = {
         nego.lock(s, p, "olga"),
     ),
     FixKey.NEW_VERSION: lambda s, p: _event(s, agreed_plan(s)),
-    FixKey.UNARCHIVE_PLAN: lambda s, p: (plans.archive(s, p, "olga"), _event(s, p)),
+    FixKey.UNARCHIVE_PLAN: lambda s, p: (plan_archive.archive(s, p, "olga"), _event(s, p)),
     FixKey.SET_ZERO: lambda s, p: _event(s, p, value=-150.0),
     FixKey.GIVE_EFFECT: lambda s, p: _event(s, p, kind="other", effect=None, value=None),
     FixKey.GIVE_EFFECT_VALUE: lambda s, p: system.edit_event(
@@ -232,7 +244,7 @@ REFUSALS: dict[FixKey, Callable[[MemoryStore, str], object]] = {
     FixKey.IMPORT_UNDER_NAME: lambda s, p: exports.import_bundle(
         s, exports.export_plan(s, p, "json"), "olga"
     ),
-    FixKey.ADD_OWNER: lambda s, p: plans.revoke(s, p, "olga", "olga", "owner"),
+    FixKey.ADD_OWNER: lambda s, p: plan_members.revoke(s, p, "olga", "olga", "owner"),
     FixKey.NAME_USER: lambda s, p: exports.import_bundle(s, b"{}", " "),
     FixKey.ADD_ACCOUNT: lambda s, p: accounts.check_cli_user(_accounts_store(), "ghost"),
     FixKey.LIST_ACCOUNTS: lambda s, p: accounts.get_user(s, "ghost"),
@@ -242,8 +254,8 @@ REFUSALS: dict[FixKey, Callable[[MemoryStore, str], object]] = {
     FixKey.ACTUALS_COLUMNS: _actuals_without_the_plans_columns,
     FixKey.ACTUALS_SCALE: _actuals_in_the_wrong_scale,
     FixKey.ACTUALS_WHOLE_PERIODS: _actuals_of_a_partial_week,
-    FixKey.NAME_PLAN: lambda s, p: plans.check_plan_name(" "),
-    FixKey.GIVE_ATTRIBUTES: lambda s, p: plans.create_plan_from_frames(
+    FixKey.NAME_PLAN: lambda s, p: plan_checks.check_plan_name(" "),
+    FixKey.GIVE_ATTRIBUTES: lambda s, p: plan_create.create_plan_from_frames(
         s,
         name="no teams",
         history=team_frames()[0],
@@ -257,7 +269,7 @@ REFUSALS: dict[FixKey, Callable[[MemoryStore, str], object]] = {
     FixKey.REPLAY_AT_LEAST_ONE: lambda s, p: replay.replay(b"", cycles=0),
     FixKey.SHORTEN_REPLAY: lambda s, p: _short_replay(),
     FixKey.RELOAD_PLAN: lambda s, p: nego.set_goal(s, p, "olga", ratio="2", expected_version=1),
-    FixKey.CHOOSE_PLAN_NAME: lambda s, p: plans.create_plan_from_frames(
+    FixKey.CHOOSE_PLAN_NAME: lambda s, p: plan_create.create_plan_from_frames(
         s,
         name=plans.get_plan(s, p).name,
         history=team_frames()[0],

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from forecast import schema
 from forecast.cli import app
-from forecast.services import plans, system
+from forecast.services import plan_create, plans, system
 from forecast.services.errors import Invalid
 from forecast.services.store_factory import open_store
 from tests.histories import long_history
@@ -27,7 +27,7 @@ HORIZON = re.compile(r"horizon (?:is )?(\d{4}-\d\d-\d\d\.\.\d{4}-\d\d-\d\d)")
 
 def _plan(tmp_path, week_dates: str, ends: pd.DatetimeIndex) -> str:
     store = open_store(data_dir=tmp_path)
-    state = plans.create_plan(
+    state = plan_create.create_plan(
         store,
         name=f"weeks {week_dates}",
         source=_weekly_csv(ends),
@@ -128,7 +128,7 @@ def _short_plan(tmp_path, freq: str, horizon: int):
     start = "2021-01-04" if freq == "W-MON" else "2021-01-01"
     history = long_history([np.arange(1.0, 37.0) * 10, np.arange(1.0, 37.0)], start, pandas_freq)
     store = open_store(data_dir=tmp_path)
-    state = plans.create_plan_from_frames(
+    state = plan_create.create_plan_from_frames(
         store,
         name=f"{horizon} x {freq}",
         history=history,

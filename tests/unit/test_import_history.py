@@ -9,7 +9,7 @@ import json
 import pytest
 from test_services_negotiation import team_plan
 
-from forecast.services import accuracy, actuals, exports, plans, system
+from forecast.services import accuracy, actuals, exports, plan_members, plans, system
 from forecast.services import negotiation as nego
 from forecast.services.errors import StaleVersion
 from forecast.store import IMPORTED_HISTORY, MemoryStore
@@ -56,9 +56,9 @@ def test_an_imported_plan_keeps_the_source_history_before_the_import_and_its_act
     assert there.layers.equals(here.layers) and there.periods == here.periods
 
     # The carried rows are no changes of the copy: a stale edit names only the copy's own.
-    plans.grant(away, done.plan_id, "olga", "pia", "planner")
+    plan_members.grant(away, done.plan_id, "olga", "pia", "planner")
     with pytest.raises(StaleVersion) as stale:
-        plans.grant(away, done.plan_id, "olga", "otto", "planner", expected_version=1)
+        plan_members.grant(away, done.plan_id, "olga", "otto", "planner", expected_version=1)
     assert "grant planner to pia" in str(stale.value)
     assert "imported, version" not in str(stale.value)
 

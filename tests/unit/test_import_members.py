@@ -13,7 +13,7 @@ import pytest
 from test_services_negotiation import team_plan
 from typer.testing import CliRunner
 
-from forecast.services import accounts, exports, plans
+from forecast.services import accounts, exports, plan_members
 from forecast.services.errors import Invalid
 from forecast.store import MemoryStore
 from tests.signin import add_accounts
@@ -24,7 +24,7 @@ def bundle() -> bytes:
     """A plan of owner olga, planner piet and leads lead-a, lead-b, from another installation."""
     home = MemoryStore()
     plan = team_plan(home, "spring", {"a": "lead-a", "b": "lead-b"})
-    plans.grant(home, plan, "olga", "piet", "planner")
+    plan_members.grant(home, plan, "olga", "piet", "planner")
     return exports.export_plan(home, plan, "json")
 
 
@@ -101,7 +101,7 @@ def test_a_bundle_of_this_installation_keeps_the_members_with_an_account_by_defa
     store = MemoryStore()
     plan = team_plan(store, "spring", {"a": "lead-a"})
     add_accounts(store, ["olga", "lead-a"])
-    plans.grant(store, plan, "olga", "lead-a", "lead", team="a")
+    plan_members.grant(store, plan, "olga", "lead-a", "lead", team="a")
     bundle = exports.export_plan(store, plan, "json")
     add_accounts(store, ["root"], admin=["root"])
     done = exports.import_noted(store, bundle, "root", name="copy")

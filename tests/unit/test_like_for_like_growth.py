@@ -11,7 +11,9 @@ import pytest
 from forecast.overrides import Scope
 from forecast.services import comparison, system
 from forecast.services import negotiation as nego
-from forecast.services.plans import create_plan_from_frames, grant, series_standing
+from forecast.services.plan_create import create_plan_from_frames
+from forecast.services.plan_members import grant
+from forecast.services.plan_standing import series_standing
 from forecast.store import MemoryStore
 
 WEEKS = 130
@@ -211,7 +213,7 @@ def test_a_store_that_has_ended_is_left_out_of_its_teams_growth_as_a_new_one_is(
 
 
 def test_a_product_run_down_to_a_forecast_of_zero_is_compared_as_it_has_not_ended() -> None:
-    """Only a series the plan reads as ended (its model label: `plans.series_standing`) leaves
+    """Only a series the plan reads as ended (its model label: `plan_standing.series_standing`) leaves
     like for like: one its model forecasts at 0 (ETS on a product run down) is still trading."""
     store = MemoryStore()
     history = _history()

@@ -19,7 +19,8 @@ from dashboard.negotiation_parts import claims, common, goal, periods, view
 from forecast.services import negotiation as nego
 from forecast.services import system
 from forecast.services.negotiation_board import WaterfallSteps, negotiation_board
-from forecast.services.plans import create_plan_from_frames, grant
+from forecast.services.plan_create import create_plan_from_frames
+from forecast.services.plan_members import grant
 from forecast.store import MemoryStore
 from tests.signin import acting_as
 from tests.unit.test_fix_hints import text_of

@@ -8,7 +8,7 @@ import json
 import pytest
 from test_actuals_scale import as_csv, forecast_times, make_plan
 
-from forecast.services import accuracy, actuals, plans
+from forecast.services import accuracy, actuals, plan_members, plan_versions, plans
 from forecast.services.errors import NotFound
 from forecast.store import MemoryStore
 from tests.signin import acting_as
@@ -19,7 +19,7 @@ def test_scoring_a_new_version_without_actuals_names_the_earlier_version_that_ke
     first = make_plan(store)
     weeks = forecast_times(store, first, 1.1)
     actuals.upload_actuals(store, first, as_csv(weeks), filename="a.csv", actor="olga")
-    second = plans.new_version(store, first, "olga").plan_id
+    second = plan_versions.new_version(store, first, "olga").plan_id
 
     with pytest.raises(NotFound) as refused:
         accuracy.fva(store, second, user="olga")
@@ -35,8 +35,8 @@ def _new_version_granted_to_piet_only(store: MemoryStore) -> tuple[str, str]:
     first = make_plan(store)
     weeks = forecast_times(store, first, 1.1)
     actuals.upload_actuals(store, first, as_csv(weeks), filename="a.csv", actor="olga")
-    second = plans.new_version(store, first, "olga", name="renamed line").plan_id
-    plans.grant(store, second, "olga", "piet", "planner")
+    second = plan_versions.new_version(store, first, "olga", name="renamed line").plan_id
+    plan_members.grant(store, second, "olga", "piet", "planner")
     return first, second
 
 
@@ -77,7 +77,7 @@ def test_the_actuals_and_accuracy_pages_name_the_earlier_version_that_keeps_the_
     first = make_plan(store)
     weeks = forecast_times(store, first, 1.1)
     actuals.upload_actuals(store, first, as_csv(weeks), filename="a.csv", actor="olga")
-    second = plans.new_version(store, first, "olga").plan_id
+    second = plan_versions.new_version(store, first, "olga").plan_id
     ctx = DashboardContext(_store=store)
     name = store.get(first).name
 
@@ -124,7 +124,7 @@ def test_an_event_carried_into_a_new_version_cites_the_row_that_made_the_version
         store, first, "olga", name="flyer", kind="promotion", start=start, end=start,
         effect="percent", value=10,
     )  # fmt: skip
-    second = plans.new_version(store, first, "olga").plan_id
+    second = plan_versions.new_version(store, first, "olga").plan_id
     actuals.upload_actuals(store, second, as_csv(weeks), filename="a.csv", actor="olga")
 
     touches = accuracy.fva(store, second).touches

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from forecast.cli import app
-from forecast.services import actuals, plans, system
+from forecast.services import actuals, plan_create, system
 from forecast.services.store_factory import open_store
 from forecast.services.types import Scope
 
@@ -49,7 +49,7 @@ def made(tmp_path_factory) -> dict[str, object]:
     history, attributes, baseline = frames()
     ids: dict[str | None, str] = {}
     for currency in ("USD", None):
-        state = plans.create_plan_from_frames(
+        state = plan_create.create_plan_from_frames(
             store,
             name=f"styles {currency}",
             history=history,
@@ -148,7 +148,7 @@ def test_actuals_counts_are_grouped_by_thousands(tmp_path):
     data_dir = tmp_path / "data"
     store = open_store(data_dir=data_dir)
     history, attributes, baseline = frames()
-    plan_id = plans.create_plan_from_frames(
+    plan_id = plan_create.create_plan_from_frames(
         store,
         name="counts",
         history=history,

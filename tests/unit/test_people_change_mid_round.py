@@ -88,12 +88,12 @@ def test_the_members_editor_is_drawn_anew_when_an_account_is_added_or_disabled(t
 def _round_with_claims(store: MemoryStore) -> str:
     """Owner olga, planner pia, leads lara (team a) and lena (team b), each with a claim."""
     from forecast.services import negotiation as nego
-    from forecast.services import plans
+    from forecast.services import plan_members
     from tests.unit.test_services_negotiation import team_plan
 
     add_accounts(store, ["olga", "lara", "lena", "pia"])
     plan = team_plan(store, "round", {"a": "lara", "b": "lena"})
-    plans.grant(store, plan, "olga", "pia", "planner")
+    plan_members.grant(store, plan, "olga", "pia", "planner")
     nego.set_goal(store, plan, "olga", ratio="10/6.5")
     nego.claim(store, plan, "lara", "a", amount="1000", note="new stores")
     nego.claim(store, plan, "lena", "b", amount="500", note="promo")
@@ -151,14 +151,14 @@ def test_a_lead_moved_to_another_team_while_typing_is_told_so_not_to_save_again(
     """Lena types team b's claim while the owner makes her lead of team c: her save is refused
     as stale, and the page said "press Save claim again", which the card then refused."""
     from dashboard.negotiation_parts import claims, common
-    from forecast.services import plans
+    from forecast.services import plan_members
     from forecast.services.negotiation_board import negotiation_board
 
     store = MemoryStore()
     plan = _round_with_claims(store)
     ctx, session = DashboardContext(_store=store), {"plan_id": plan}
     shown = negotiation_board(store, plan, "lena").version
-    plans.grant(store, plan, "olga", "lena", "lead", team="c")
+    plan_members.grant(store, plan, "olga", "lena", "lead", team="c")
     with acting_as(store, "lena"):
         alert, _, _ = claims.act(ctx, "b", "neg-claim-save", "900", "promo+", session, shown, 3)
     said = _text(alert)
@@ -166,7 +166,7 @@ def test_a_lead_moved_to_another_team_while_typing_is_told_so_not_to_save_again(
     assert "You now lead team c, not team b: nothing was saved." in said, said
     assert "Save claim again" not in said
     shown = negotiation_board(store, plan, "lena").version
-    plans.revoke(store, plan, "olga", "lena", "lead")
+    plan_members.revoke(store, plan, "olga", "lena", "lead")
     with acting_as(store, "lena"):
         alert, _, _ = claims.act(ctx, "c", "neg-claim-withdraw", None, None, session, shown, 4)
     said = _text(alert)
@@ -174,25 +174,27 @@ def test_a_lead_moved_to_another_team_while_typing_is_told_so_not_to_save_again(
 
 
 def test_the_lead_change_since_a_version_is_the_services_answer():
-    """`plans.lead_change_since`: what became of a lead's team since the page's version, for
+    """`plan_members.lead_change_since`: what became of a lead's team since the page's version, for
     every face (the claims board words it)."""
     from forecast.services import negotiation as nego
-    from forecast.services import plans
+    from forecast.services import plan_members, plans
 
     store = MemoryStore()
     plan = _round_with_claims(store)
     shown = plans.get_plan(store, plan).version
-    assert plans.lead_change_since(store, plan, "lena", "b", shown) is None  # nothing since
+    assert plan_members.lead_change_since(store, plan, "lena", "b", shown) is None  # nothing since
     # her own change, not a member change
     nego.claim(store, plan, "lena", "b", amount="100", note="flyer")
-    assert plans.lead_change_since(store, plan, "lena", "b", shown) is None
-    plans.grant(store, plan, "olga", "lena", "lead", team="c")
-    moved = plans.lead_change_since(store, plan, "lena", "b", shown)
-    assert moved == plans.LeadChange(led="b", now="c")
-    assert plans.lead_change_since(store, plan, "lena", "c", shown) is None  # leads c now
-    plans.revoke(store, plan, "olga", "lena", "lead")
-    assert plans.lead_change_since(store, plan, "lena", "c", shown) == plans.LeadChange("c", None)
-    assert plans.lead_change_since(store, plan, None, "c", shown) is None
+    assert plan_members.lead_change_since(store, plan, "lena", "b", shown) is None
+    plan_members.grant(store, plan, "olga", "lena", "lead", team="c")
+    moved = plan_members.lead_change_since(store, plan, "lena", "b", shown)
+    assert moved == plan_members.LeadChange(led="b", now="c")
+    assert plan_members.lead_change_since(store, plan, "lena", "c", shown) is None  # leads c now
+    plan_members.revoke(store, plan, "olga", "lena", "lead")
+    assert plan_members.lead_change_since(
+        store, plan, "lena", "c", shown
+    ) == plan_members.LeadChange("c", None)
+    assert plan_members.lead_change_since(store, plan, None, "c", shown) is None
 
 
 def test_grant_and_revoke_take_a_name_in_other_capitals_as_the_account_it_matches():
@@ -202,21 +204,21 @@ def test_grant_and_revoke_take_a_name_in_other_capitals_as_the_account_it_matche
 
     import pytest
 
-    from forecast.services import plans
+    from forecast.services import plan_members, plans
     from forecast.services.errors import ServiceError
 
     store = MemoryStore()
     plan = _round_with_claims(store)
     add_accounts(store, ["kim"])
-    plans.grant(store, plan, "olga", "Kim", "planner")
+    plan_members.grant(store, plan, "olga", "Kim", "planner")
     assert "kim" in plans.get_plan(store, plan).members
     assert "Kim" not in plans.get_plan(store, plan).members
-    plans.revoke(store, plan, "olga", "PIA", "planner")
+    plan_members.revoke(store, plan, "olga", "PIA", "planner")
     assert "pia" not in plans.get_plan(store, plan).members
     # a store from before such names were refused may hold lena and LENA: "Lena" is either
     store._accounts["LENA"] = replace(store.get_account("lena"), name="LENA")
     with pytest.raises(ServiceError) as either:
-        plans.grant(store, plan, "olga", "Lena", "planner")
+        plan_members.grant(store, plan, "olga", "Lena", "planner")
     said = str(either.value)
     assert "LENA, lena" in said and "user add" not in said, said
 

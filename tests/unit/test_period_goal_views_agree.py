@@ -21,7 +21,7 @@ from forecast.overrides import Scope
 from forecast.services import comparison, exports, system
 from forecast.services import negotiation as nego
 from forecast.services.negotiation_board import negotiation_board
-from forecast.services.plans import grant
+from forecast.services.plan_members import grant
 from forecast.services.store_factory import open_store
 
 TEAMS = ("a", "b", "c")

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from forecast.cli import app as cli
 from forecast.cli.conventions import EXIT_REFUSED
-from forecast.services import plans
+from forecast.services import plan_access, plan_archive, plan_members, plan_versions, plans
 from forecast.services.errors import Conflict
 from forecast.services.store_factory import open_store
 from forecast.store import MemoryStore
@@ -56,7 +56,7 @@ def test_the_last_owner_refusal_is_a_conflict_and_writes_nothing():
     plan_id = team_plan(store, "cycle", {})
     before = plans.get_plan(store, plan_id).version
     with pytest.raises(Conflict, match="only owner"):
-        plans.revoke(store, plan_id, "olga", "olga", "owner")
+        plan_members.revoke(store, plan_id, "olga", "olga", "owner")
     assert plans.get_plan(store, plan_id).version == before
 
 
@@ -168,8 +168,8 @@ def archived(store: MemoryStore) -> str:
     plan "live" beside it."""
     team_plan(store, "live", {})
     plan_id = team_plan(store, "old", {"a": "anna"})
-    plans.grant(store, plan_id, "olga", "piet", "planner")
-    plans.archive(store, plan_id, "olga", reason="the round is over")
+    plan_members.grant(store, plan_id, "olga", "piet", "planner")
+    plan_archive.archive(store, plan_id, "olga", reason="the round is over")
     return plan_id
 
 
@@ -177,9 +177,9 @@ def test_an_archived_plan_leaves_the_lists_but_is_kept_readable_and_exportable(s
     from forecast.services import exports
 
     assert [s.name for s in plans.list_plans(store, include_archived=False)] == ["live"]
-    assert [s.name for s in plans.plans_visible_to(store, "olga", include_archived=False)] == [
-        "live"
-    ]
+    assert [
+        s.name for s in plan_access.plans_visible_to(store, "olga", include_archived=False)
+    ] == ["live"]
     assert sorted(s.name for s in plans.list_plans(store)) == ["live", "old"]  # nothing deleted
     state = plans.get_plan(store, "old")  # by its name too
     assert state.archived and state.archived_by == "olga"
@@ -188,7 +188,7 @@ def test_an_archived_plan_leaves_the_lists_but_is_kept_readable_and_exportable(s
 
 
 def test_archive_and_unarchive_each_write_one_audit_row(store, archived):
-    plans.unarchive(store, archived, "olga")
+    plan_archive.unarchive(store, archived, "olga")
     *_, archived_row, unarchived_row = store.audit(archived)
     assert (archived_row.action, archived_row.actor) == ("archive", "olga")
     assert archived_row.reason == "the round is over"
@@ -220,8 +220,8 @@ def _edits(store: MemoryStore, plan_id: str) -> dict[str, object]:
             value=5.0,
         ),
         "set the threshold": lambda: system.set_threshold(store, plan_id, "olga", 0.3),
-        "grant a role": lambda: plans.grant(store, plan_id, "olga", "ida", "planner"),
-        "revoke a role": lambda: plans.revoke(store, plan_id, "olga", "piet", "planner"),
+        "grant a role": lambda: plan_members.grant(store, plan_id, "olga", "ida", "planner"),
+        "revoke a role": lambda: plan_members.revoke(store, plan_id, "olga", "piet", "planner"),
         "set the goal": lambda: nego.set_goal(store, plan_id, "olga", ratio="1.1"),
         "publish": lambda: system.publish(store, plan_id, "olga"),
         "upload actuals": lambda: actuals.upload_actuals(
@@ -261,7 +261,7 @@ def test_every_edit_of_an_archived_plan_is_refused_saying_so_and_how_to_unarchiv
 def test_an_unarchived_plan_takes_edits_again(store, archived):
     from forecast.services import negotiation as nego
 
-    plans.unarchive(store, archived, "olga")
+    plan_archive.unarchive(store, archived, "olga")
     nego.set_goal(store, archived, "olga", ratio="1.1")
     assert nego.summary(store, archived)["stage"] == "claiming"
 
@@ -274,20 +274,22 @@ def test_only_the_owner_or_an_admin_archives_and_nothing_is_written_otherwise(st
     add_accounts(store, ["olga", "anna", "ada"], admin=["ada"])
     for who in ("anna", "nina"):  # a lead of the plan, and nobody on it
         with pytest.raises(Forbidden, match="needs the owner role on it.*or an admin account"):
-            plans.archive(store, plan_id, who)
+            plan_archive.archive(store, plan_id, who)
     assert [e.action for e in store.audit(plan_id)][-1] == "grant"
-    assert plans.archive(store, plan_id, "ada").archived_by == "ada"  # an admin, not a member
+    assert (
+        plan_archive.archive(store, plan_id, "ada").archived_by == "ada"
+    )  # an admin, not a member
     with pytest.raises(Forbidden):
-        plans.unarchive(store, plan_id, "anna")
-    assert not plans.unarchive(store, plan_id, "olga").archived
+        plan_archive.unarchive(store, plan_id, "anna")
+    assert not plan_archive.unarchive(store, plan_id, "olga").archived
 
 
 def test_archiving_an_archived_plan_is_refused_and_so_is_unarchiving_a_live_one(store, archived):
     with pytest.raises(Conflict, match="archived already .*by olga"):
-        plans.archive(store, archived, "olga")
+        plan_archive.archive(store, archived, "olga")
     live = plans.get_plan(store, "live").plan_id
     with pytest.raises(Conflict, match="not archived; nothing to unarchive"):
-        plans.unarchive(store, live, "olga")
+        plan_archive.unarchive(store, live, "olga")
 
 
 def test_a_new_version_or_an_import_of_an_archived_plan_is_live(store, archived):
@@ -323,7 +325,7 @@ def test_the_members_editor_of_an_archived_plan_is_disabled_saying_why(store, ar
     state = plans.get_plan(store, archived)
     table, people, _teams, add_disabled, note = members_view(state, "olga", ["olga", "zoe"], [])
     assert add_disabled and people == [] and "archived" in str(note)
-    assert plans.member_sources(store, archived, "olga") == []  # nothing to copy onto it
+    assert plan_access.member_sources(store, archived, "olga") == []  # nothing to copy onto it
 
 
 def test_the_members_editor_of_an_agreed_plan_disables_add_and_remove_saying_why(store):
@@ -342,7 +344,7 @@ def test_the_members_editor_of_an_agreed_plan_disables_add_and_remove_saying_why
     _head, body = table.children
     removes = [row.children[2].children for row in body.children]
     assert removes and all(b.children == "Remove" and b.disabled for b in removes)
-    assert plans.member_sources(store, plan_id, "olga") == []  # nothing to copy onto it
+    assert plan_access.member_sources(store, plan_id, "olga") == []  # nothing to copy onto it
     draft = team_plan(store, "next", {})
     assert not members_view(plans.get_plan(store, draft), "olga", [], [])[3]  # a draft: Add on
 
@@ -376,7 +378,7 @@ def test_a_database_made_before_archiving_gets_the_column_and_its_plans_stay_liv
     store = SqlStore(f"sqlite:///{path}")
     (summary,) = plans.list_plans(store, include_archived=False)
     assert summary.plan_id == plan_id and not summary.archived
-    plans.archive(store, plan_id, "olga")
+    plan_archive.archive(store, plan_id, "olga")
     store.close()
 
     again = SqlStore(f"sqlite:///{path}")  # the column is there now: opening adds nothing
@@ -491,14 +493,14 @@ def test_a_name_means_the_newest_version_of_its_plan_and_stays_ambiguous_across_
     new versions of one plan, still need the id."""
     store = MemoryStore()
     first = team_plan(store, "spring", {})
-    second = plans.new_version(store, first, "olga").plan_id
-    third = plans.new_version(store, second, "olga").plan_id
+    second = plan_versions.new_version(store, first, "olga").plan_id
+    third = plan_versions.new_version(store, second, "olga").plan_id
     assert plans.get_plan(store, "spring").plan_id == third
     assert plans.get_plan(store, first).plan_id == first  # an id is always that plan
     with pytest.raises(Conflict, match="from the newest version"):
-        plans.new_version(store, second, "olga")  # a second line from an older version
-    summer = plans.new_version(store, third, "olga", name="summer").plan_id
-    fourth = plans.new_version(store, summer, "olga", name="spring").plan_id
+        plan_versions.new_version(store, second, "olga")  # a second line from an older version
+    summer = plan_versions.new_version(store, third, "olga", name="summer").plan_id
+    fourth = plan_versions.new_version(store, summer, "olga", name="spring").plan_id
     assert plans.get_plan(store, "spring").plan_id == fourth  # one line, through "summer"
     assert plans.get_plan(store, "summer").plan_id == summer
 
@@ -528,10 +530,10 @@ def test_an_imported_plan_whose_parent_is_not_here_takes_a_new_version():
 
     home, away = MemoryStore(), MemoryStore()
     first = team_plan(home, "spring", {})
-    second = plans.new_version(home, first, "olga").plan_id
+    second = plan_versions.new_version(home, first, "olga").plan_id
     bundle = exports.export_plan(home, second, "json")
     imported = exports.import_bundle(away, bundle, "olga", trust=True)
-    again = plans.new_version(away, imported, "olga", name="spring")
+    again = plan_versions.new_version(away, imported, "olga", name="spring")
     assert plans.get_plan(away, "spring").plan_id == again.plan_id
 
 
@@ -545,8 +547,8 @@ def test_a_plan_cannot_be_made_under_the_name_of_another(data_dir: Path):
         team_plan(store, "cycle", {})
     other = team_plan(store, "other", {})
     with pytest.raises(Conflict, match="give it another name"):
-        plans.new_version(store, other, "olga", name="cycle")
-    again = plans.new_version(store, cycle.plan_id, "olga", name="cycle")
+        plan_versions.new_version(store, other, "olga", name="cycle")
+    again = plan_versions.new_version(store, cycle.plan_id, "olga", name="cycle")
     assert plans.get_plan(store, "cycle").plan_id == again.plan_id
     store.close()
     refused = run(data_dir, "plan", "create", "missing.csv", "--name", "cycle", "--horizon", "4")
@@ -581,10 +583,10 @@ def test_refusals_tell_a_non_member_neither_the_leads_nor_the_teams_of_a_plan():
         nego.claim(store, plan_id, "mallory", "b", amount="100")
     assert "bert" not in str(claimed.value) and "bert" not in str(claimed.value.fix)
     with pytest.raises(Forbidden) as granted:
-        plans.grant(store, plan_id, "mallory", "mallory", "lead", team="no-such-team")
+        plan_members.grant(store, plan_id, "mallory", "mallory", "lead", team="no-such-team")
     assert "teams are" not in str(granted.value) and "anna" not in str(granted.value)
     with pytest.raises(NotFound, match="teams are a, b"):  # the owner is told
-        plans.grant(store, plan_id, "olga", "carl", "lead", team="no-such-team")
+        plan_members.grant(store, plan_id, "olga", "carl", "lead", team="no-such-team")
 
 
 def test_the_plan_picker_marks_the_source_of_a_new_version_older_and_shows_no_edit_counts():
@@ -597,7 +599,7 @@ def test_the_plan_picker_marks_the_source_of_a_new_version_older_and_shows_no_ed
     source = team_plan(store, "cycle", {})
     for threshold in (0.3, 0.4, 0.5):  # edits: the source's version counter moves on
         system.set_threshold(store, source, "olga", threshold)
-    newer = plans.new_version(store, source, "olga")
+    newer = plan_versions.new_version(store, source, "olga")
     with acting_as(store, "olga"):
         options, _ = shell.list_plans(DashboardContext(_store=store), 0, None)
     labels = {o["value"]: o["label"] for o in options}
@@ -629,7 +631,7 @@ def test_the_picker_says_when_the_plan_the_tab_had_open_is_no_longer_the_persons
         session, _ = shell.remember(ctx, plan_id, {"plan_id": None})
         assert session == {"plan_id": plan_id, "plan_name": "cycle"}
         assert shell.lost_plan_note(ctx, 0, plan_id, session) is None  # still hers
-    plans.revoke(store, plan_id, "olga", "anna", "lead")
+    plan_members.revoke(store, plan_id, "olga", "anna", "lead")
     with acting_as(store, "anna"):
         assert shell.list_plans(ctx, 0, session) == ([], None)
         note = shell.lost_plan_note(ctx, 0, None, session)
@@ -647,4 +649,4 @@ def test_the_picker_says_when_the_plan_the_tab_had_open_is_no_longer_the_persons
 
 def test_a_new_plan_id_never_reads_as_a_number_in_a_spreadsheet():
     drawn = iter(["293039e0", "12345678", "0000e123", "a93039e0"])
-    assert plans.new_plan_id(lambda: next(drawn)) == "a93039e0"
+    assert plan_versions.new_plan_id(lambda: next(drawn)) == "a93039e0"

@@ -17,7 +17,7 @@ from forecast.cli import app as cli
 from forecast.cli.conventions import EXIT_REFUSED
 from forecast.cli.fix_hints import LIKE_FIXES
 from forecast.overrides import Scope
-from forecast.services import plan_like, plans, system
+from forecast.services import plan_create, plan_like, plan_members, plans, system
 from forecast.services.errors import Forbidden, Invalid
 from forecast.services.like_notes import LikeFix, LikeNote
 from forecast.services.store_factory import open_store
@@ -53,7 +53,7 @@ def template(tmp_path_factory, files, rossmann_stores: Path) -> Path:
     an explanation."""
     data_dir = tmp_path_factory.mktemp("plan-like-store") / "data"
     store = open_store(data_dir=data_dir)
-    state = plans.create_plan(
+    state = plan_create.create_plan(
         store,
         name="walmart-q3",
         source=files["last"],
@@ -67,8 +67,8 @@ def template(tmp_path_factory, files, rossmann_stores: Path) -> Path:
         currency="USD",
     )
     plan = state.plan_id
-    plans.grant(store, plan, OWNER, "anna", "lead", team="a")
-    plans.grant(store, plan, OWNER, "pia", "planner")
+    plan_members.grant(store, plan, OWNER, "anna", "lead", team="a")
+    plan_members.grant(store, plan, OWNER, "pia", "planner")
     every_series, store_type_a, store_52 = Scope(), Scope.parse(["StoreType=a"]), Scope(ids=("52",))
     for author, name, kind, scope, days, effect, value, reason in (
         (OWNER, "June flyer", "promotion", every_series, ("2015-06-01", "2015-06-07"), "percent", 10, "flyer"),

@@ -17,7 +17,7 @@ from dashboard.data_parts import like
 from forecast import bounds
 from forecast.cli import app as cli
 from forecast.overrides import Scope
-from forecast.services import plan_like, plans, system
+from forecast.services import plan_create, plan_frames, plan_like, plans, system
 from forecast.services.errors import Invalid
 from forecast.services.like_notes import LikeFix
 from forecast.services.store_factory import open_store
@@ -49,11 +49,13 @@ def _last_week(
     sells `big` a week of a0."""
     store = store or MemoryStore()
     history = _history()
-    old = plans.create_plan(
+    old = plan_create.create_plan(
         store, name="last week", source=_csv(history), filename="sales.csv", horizon=4,
         team_attr=None, actor="olga", model="snaive",
     ).plan_id  # fmt: skip
-    weeks = plans.load_blob_frame(store, old, plans.BASELINE)["ds"].sort_values().unique()
+    weeks = (
+        plan_frames.load_blob_frame(store, old, plan_frames.BASELINE)["ds"].sort_values().unique()
+    )
     first, last = (f"{pd.Timestamp(d):%Y-%m-%d}" for d in (weeks[0], weeks[-1]))
     for event in events:
         system.add_event(

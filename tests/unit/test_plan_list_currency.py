@@ -14,7 +14,7 @@ from plotly.utils import PlotlyJSONEncoder
 from typer.testing import CliRunner
 
 from forecast.cli import app as cli
-from forecast.services import plans
+from forecast.services import plan_archive, plan_create, plans
 from forecast.services.store_factory import open_store
 from forecast.store import MemoryStore, SqlStore
 
@@ -35,7 +35,7 @@ def new_plan(store, name: str, currency: str | None) -> str:
             for d in HORIZON
         ]
     )
-    return plans.create_plan_from_frames(
+    return plan_create.create_plan_from_frames(
         store,
         name=name,
         history=history,
@@ -76,7 +76,7 @@ def test_the_store_lists_each_plans_currency_from_the_plans_table(data_dir: Path
     store = open_store(data_dir=data_dir)
     try:
         assert listed_currencies(store) == CURRENCIES
-        plans.archive(store, plans.get_plan(store, "yen plan").plan_id, "olga")
+        plan_archive.archive(store, plans.get_plan(store, "yen plan").plan_id, "olga")
         assert listed_currencies(store) == CURRENCIES  # a saved change keeps it
     finally:
         store.close()

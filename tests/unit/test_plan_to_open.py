@@ -1,8 +1,8 @@
-"""Which plan the dashboard opens on when the browser remembers none (`plans.plan_to_open`)."""
+"""Which plan the dashboard opens on when the browser remembers none (`plan_access.plan_to_open`)."""
 
 from __future__ import annotations
 
-from forecast.services.plans import plan_to_open
+from forecast.services.plan_access import plan_to_open
 from forecast.store import PlanSummary
 
 

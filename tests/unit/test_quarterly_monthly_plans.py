@@ -233,7 +233,7 @@ def test_the_cli_deviations_of_a_quarterly_plan_name_the_quarter_beside_the_day(
 def test_growth_of_a_plan_over_two_years_compares_the_first_year_that_last_year_reaches():
     from forecast.services import comparison
     from forecast.services import negotiation as nego
-    from forecast.services.plans import create_plan_from_frames
+    from forecast.services.plan_create import create_plan_from_frames
     from forecast.store import MemoryStore
 
     quarters = pd.date_range("2012-01-01", periods=24, freq="QS")

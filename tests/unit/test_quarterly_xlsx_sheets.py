@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from forecast.overrides import Scope
 from forecast.services import exports, system
-from forecast.services.plans import create_plan_from_frames
+from forecast.services.plan_create import create_plan_from_frames
 from forecast.store import MemoryStore
 
 

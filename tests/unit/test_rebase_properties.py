@@ -202,7 +202,7 @@ def test_through_the_services_the_ledger_adds_up_and_a_rebase_matches_the_system
     from forecast.services import negotiation as nego
     from forecast.services import system
     from forecast.services.errors import ServiceError
-    from forecast.services.plans import grant
+    from forecast.services.plan_members import grant
     from forecast.store import MemoryStore
 
     store = MemoryStore()

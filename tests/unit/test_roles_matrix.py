@@ -8,9 +8,9 @@ from collections.abc import Callable
 import pytest
 
 from forecast.services import negotiation as nego
-from forecast.services import plans, system
+from forecast.services import plan_access, plan_members, plans, system
 from forecast.services.errors import Forbidden
-from forecast.services.plans import grant
+from forecast.services.plan_members import grant
 from forecast.store import MemoryStore
 from tests.unit.test_services_negotiation import team_frames, weekly_team_plan
 
@@ -23,7 +23,7 @@ def make_plan() -> tuple[MemoryStore, str]:
     state = weekly_team_plan(store, (history, attributes, baseline), name="matrix")
     plan = state.plan_id
     grant(store, plan, "olga", "piet", "planner")
-    plans.revoke(store, plan, "olga", "olga", "planner")  # olga: owner only
+    plan_members.revoke(store, plan, "olga", "olga", "planner")  # olga: owner only
     grant(store, plan, "olga", "anna", "lead", team="a")
     nego.set_goal(store, plan, "olga", ratio="1.2")
     return store, plan
@@ -52,7 +52,7 @@ ACTIONS: dict[str, tuple[str, Callable]] = {
     ),
     "add event": ("planner", _event),
     "add member": ("owner", lambda s, p, who: grant(s, p, who, "bert", "lead", team="b")),
-    "remove member": ("owner", lambda s, p, who: plans.revoke(s, p, who, "piet", "planner")),
+    "remove member": ("owner", lambda s, p, who: plan_members.revoke(s, p, who, "piet", "planner")),
     "close round": ("owner", lambda s, p, who: nego.close_round(s, p, who)),
 }
 
@@ -87,9 +87,9 @@ def test_a_refusal_names_role_holders_to_members_only():
 def test_the_last_owner_cannot_be_removed_and_a_co_owner_can_be():
     store, plan = make_plan()
     with pytest.raises(Exception, match="only owner"):
-        plans.revoke(store, plan, "olga", "olga", "owner")
+        plan_members.revoke(store, plan, "olga", "olga", "owner")
     grant(store, plan, "olga", "anna", "owner")
-    plans.revoke(store, plan, "anna", "olga", "owner")
+    plan_members.revoke(store, plan, "anna", "olga", "owner")
     state = store.get(plan)
     assert not state.has_role("olga", "owner") and state.has_role("anna", "owner")
     assert [e.action for e in store.audit(plan)][-2:] == ["grant", "revoke"]
@@ -97,6 +97,6 @@ def test_the_last_owner_cannot_be_removed_and_a_co_owner_can_be():
 
 def test_only_members_and_admins_see_a_plan():
     store, plan = make_plan()
-    assert [s.plan_id for s in plans.plans_visible_to(store, "anna")] == [plan]
-    assert plans.plans_visible_to(store, "nina") == []
-    assert [s.plan_id for s in plans.plans_visible_to(store, "nina", admin=True)] == [plan]
+    assert [s.plan_id for s in plan_access.plans_visible_to(store, "anna")] == [plan]
+    assert plan_access.plans_visible_to(store, "nina") == []
+    assert [s.plan_id for s in plan_access.plans_visible_to(store, "nina", admin=True)] == [plan]

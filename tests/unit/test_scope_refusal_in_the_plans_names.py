@@ -11,7 +11,7 @@ import pytest
 
 from dashboard.context import DashboardContext
 from dashboard.system import events, factors, view
-from forecast.services import plans, system, system_views
+from forecast.services import plan_create, system, system_views
 from tests.signin import acting_as
 
 WEEKS = pd.date_range("2024-01-01", periods=30, freq="W-MON")
@@ -24,7 +24,7 @@ def regions(tmp_path):
     """A page context holding a plan of four series with teams by Region (and a Category)."""
     ctx = DashboardContext(data_dir=str(tmp_path / "data"))
     with acting_as(ctx.store, "olga"):
-        state = plans.create_plan_from_frames(
+        state = plan_create.create_plan_from_frames(
             ctx.store,
             name="regions",
             history=pd.DataFrame(

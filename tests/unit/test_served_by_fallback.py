@@ -12,7 +12,7 @@ import pandas as pd
 from dashboard import ids
 from dashboard.context import DashboardContext
 from dashboard.data_parts import create, view
-from forecast.services import model_names, plans
+from forecast.services import model_names, plan_standing
 from forecast.services.model_names import FallbackServed
 from forecast.services.types import PlanState
 from forecast.services.uploads import Upload
@@ -53,7 +53,7 @@ def test_a_plan_made_on_the_data_page_names_the_series_a_fallback_served_and_why
         with acting_as(store, "olga"):
             sales = Upload(source.to_csv(index=False).encode(), "sales.csv")
             state, report = create.make_plan(ctx, sales, None, request, lambda _: None)
-        served = {s.series: s for s in plans.served_by_fallback(store, state)}
+        served = {s.series: s for s in plan_standing.served_by_fallback(store, state)}
     finally:
         store.close()
     assert sorted(served) == ["closed", "constant", "nothing", "three"]  # not "normal"

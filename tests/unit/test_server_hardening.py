@@ -465,13 +465,15 @@ def test_a_compressed_upload_within_the_bound_is_read(app):
 
 
 def test_an_actuals_file_name_sent_by_the_browser_is_kept_as_a_short_base_name(app):
-    from forecast.services import plans
+    from forecast.services import plan_frames
     from tests.unit.test_services_negotiation import team_plan
 
     ctx = app.server.config["FORECAST_DASHBOARD_CTX"]
     plan_id = team_plan(ctx.store, "named", {})
 
-    rows = plans.load_blob_frame(ctx.store, plan_id, "baseline")[["unique_id", "ds", "baseline"]]
+    rows = plan_frames.load_blob_frame(ctx.store, plan_id, "baseline")[
+        ["unique_id", "ds", "baseline"]
+    ]
     csv = rows.rename(columns={"baseline": "y"}).to_csv(index=False).encode()
     client = browser(app, "olga")
     long_name = "../../" + "a" * 300_000 + ".csv"

@@ -15,7 +15,7 @@ from forecast import accuracy as scoring
 from forecast import schema
 from forecast.engine.calendar import season_length
 from forecast.overrides import Scope
-from forecast.services import accuracy, actuals, plans, system
+from forecast.services import accuracy, actuals, plan_frames, plans, system
 from forecast.services import negotiation as nego
 from forecast.services.actuals import load_actuals
 from forecast.store import MemoryStore
@@ -57,7 +57,7 @@ def add_events(store, plan_id: str) -> None:
 def upload(store, plan_id: str, factor: float, *, weeks: int | None = None) -> None:
     """Actuals: the baseline times `factor` (the first `weeks` periods), plus a series and a
     period the plan does not have (they count nowhere)."""
-    frame = plans.load_blob_frame(store, plan_id, "baseline")[["unique_id", "ds", "baseline"]]
+    frame = plan_frames.load_blob_frame(store, plan_id, "baseline")[["unique_id", "ds", "baseline"]]
     kept = sorted(frame["ds"].unique())[: weeks or None]
     frame = frame[frame["ds"].isin(kept)]
     rows = frame.assign(y=(frame["baseline"] * factor).round(2))[["unique_id", "ds", "y"]]
@@ -83,7 +83,7 @@ def grid_from_frames(store, plan_id: str) -> scoring.ScoredGrid:
     layers = [c for c in ("baseline", "system_plan", "target") if c in frame]
     frame = frame[[schema.UNIQUE_ID, schema.DS, schema.TEAM, *layers]]
     _, kept = load_actuals(store, plan_id)
-    history = plans.load_blob_frame(store, plan_id, "history")
+    history = plan_frames.load_blob_frame(store, plan_id, "history")
     scales = accuracy.mase_scales(history, season_length(state.freq))
     return scoring.build_grid(frame, kept, scales)
 
@@ -215,7 +215,11 @@ def test_a_plan_keeps_its_historys_mase_scales_and_the_fva_reads_them_unchanged(
         "history": history,
         "actuals": store.get_actuals(plan_id, 1)[1],
     }
-    args = (plans.load_blob_frame(store, plan_id, "attributes"), system.events_of(state), None)
+    args = (
+        plan_frames.load_blob_frame(store, plan_id, "attributes"),
+        system.events_of(state),
+        None,
+    )
     without, _ = ag.plan_grid(state, blobs, *args)
     with_blob, _ = ag.plan_grid(
         state, blobs | {ag.SCALES_BLOB: store.get_blob(plan_id, ag.SCALES_BLOB)}, *args
@@ -279,7 +283,7 @@ def test_kept_actuals_of_a_plan_without_a_goal_score_its_system_plan(store):
     total = score.set_index("team").loc["TOTAL"]
     assert total["wape_system_plan"] > 0 and pd.isna(total["wape_target"])
     assert pd.isna(total["target"]) and pd.isna(total["closer"])
-    frame = plans.load_blob_frame(store, plan_id, "baseline")[["unique_id", "ds", "baseline"]]
+    frame = plan_frames.load_blob_frame(store, plan_id, "baseline")[["unique_id", "ds", "baseline"]]
     csv = frame.assign(y=frame["baseline"], ds=frame["ds"].dt.strftime("%Y-%m-%d"))
     _, again = accuracy.upload_and_score(
         store, plan_id, csv[["unique_id", "ds", "y"]].to_csv(index=False).encode(),

@@ -12,7 +12,9 @@ from forecast.negotiation import largest_remainder
 from forecast.services import negotiation as nego
 from forecast.services import system
 from forecast.services.errors import Forbidden, Invalid, Locked, NotFound, StaleVersion
-from forecast.services.plans import audit_log, create_plan_from_frames, get_plan, grant
+from forecast.services.plan_create import create_plan_from_frames
+from forecast.services.plan_members import grant
+from forecast.services.plans import audit_log, get_plan
 from forecast.store import MemoryStore
 
 TEAM_TOTALS = {"a": 3.0e9, "b": 2.0e9, "c": 1.5e9}  # 6.5bn baseline over the horizon
@@ -300,7 +302,7 @@ def test_a_per_period_file_giving_a_period_twice_is_refused_with_the_goals_reaso
 
 
 def test_agreed_plan_is_immutable_and_a_new_version_can_change(store, plan_id):
-    from forecast.services.plans import new_version
+    from forecast.services.plan_versions import new_version
 
     nego.set_goal(store, plan_id, "olga", total="7000000000")
     nego.close_round(store, plan_id, "olga")

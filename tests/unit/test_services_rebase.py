@@ -16,7 +16,8 @@ from forecast.overrides import Scope
 from forecast.services import exports, system
 from forecast.services import negotiation as nego
 from forecast.services.errors import Forbidden, Invalid, Locked, StaleVersion, WrongStage
-from forecast.services.plans import audit_log, get_plan, grant
+from forecast.services.plan_members import grant
+from forecast.services.plans import audit_log, get_plan
 from forecast.store import MemoryStore
 
 

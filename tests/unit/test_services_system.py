@@ -8,7 +8,7 @@ import pytest
 
 from forecast.cli.fix_hints import cli_message
 from forecast.overrides import Scope
-from forecast.services import plans, system
+from forecast.services import plan_create, plan_members, plans, system
 from forecast.services.errors import (
     Forbidden,
     Invalid,
@@ -67,7 +67,7 @@ def new_plan(store: MemoryStore, name: str = "autumn") -> str:
     attributes = pd.DataFrame(
         {"unique_id": list(STORE_TYPES), "StoreType": list(STORE_TYPES.values())}
     )
-    state = plans.create_plan_from_frames(
+    state = plan_create.create_plan_from_frames(
         store,
         name=name,
         history=make_history(),
@@ -110,7 +110,7 @@ def test_creator_is_owner_and_planner_and_the_plan_reads_back(store, plan_id):
 
 def test_creating_with_an_unknown_team_dimension_names_the_attributes(store):
     with pytest.raises(Invalid, match="available: StoreType"):
-        plans.create_plan_from_frames(
+        plan_create.create_plan_from_frames(
             store,
             name="x",
             history=make_history(),
@@ -207,15 +207,15 @@ def test_edit_and_remove_event(store, plan_id):
 
 
 def test_only_planners_edit_events_and_only_owners_publish(store, plan_id):
-    plans.grant(store, plan_id, "ann", "lee", "lead", team="a")
+    plan_members.grant(store, plan_id, "ann", "lee", "lead", team="a")
     with pytest.raises(Forbidden, match="planner role"):
         add_promo(store, plan_id, actor="lee")
-    plans.grant(store, plan_id, "ann", "pat", "planner")
+    plan_members.grant(store, plan_id, "ann", "pat", "planner")
     add_promo(store, plan_id, actor="pat", value=5.0)
     with pytest.raises(Forbidden, match="owner role"):
         system.publish(store, plan_id, "pat")
     with pytest.raises(NotFound, match="no team 'z'"):
-        plans.grant(store, plan_id, "ann", "lee", "lead", team="z")
+        plan_members.grant(store, plan_id, "ann", "lee", "lead", team="z")
 
 
 def test_stale_version_names_who_changed_what(store, plan_id):
@@ -373,7 +373,7 @@ def test_a_marked_factor_lifts_the_reforecast_to_the_new_level():
         ]
     )
     attributes = pd.DataFrame({"unique_id": ["1", "2"], "Category": ["x", "y"]})
-    state = plans.create_plan_from_frames(
+    state = plan_create.create_plan_from_frames(
         store,
         name="hit",
         history=history,
@@ -416,7 +416,9 @@ def test_several_cells_are_explained_in_one_change(store, plan_id):
 
 def test_roles_can_still_be_granted_on_a_published_plan_but_not_on_an_agreed_one(store, plan_id):
     system.publish(store, plan_id, "ann")  # no events: nothing to explain
-    plans.grant(store, plan_id, "ann", "lee", "lead", team="a")  # negotiation follows publishing
+    plan_members.grant(
+        store, plan_id, "ann", "lee", "lead", team="a"
+    )  # negotiation follows publishing
     assert plans.get_plan(store, plan_id).team_of("lee") == "a"
 
     def agree(s):
@@ -425,7 +427,7 @@ def test_roles_can_still_be_granted_on_a_published_plan_but_not_on_an_agreed_one
 
     plans.change_plan(store, plan_id, actor="ann", action="lock", mutate=agree, allow_locked=True)
     with pytest.raises(Locked):
-        plans.grant(store, plan_id, "ann", "kim", "planner")
+        plan_members.grant(store, plan_id, "ann", "kim", "planner")
 
 
 def test_any_day_of_a_period_names_that_period_when_explaining(store, plan_id):
@@ -456,7 +458,7 @@ def test_explaining_with_a_bad_date_is_a_clear_error(store, plan_id):
 
 def test_creating_a_plan_reports_progress_per_batch_of_series_fitted(store):
     reports: list[tuple[float, str]] = []
-    plans.create_plan_from_frames(
+    plan_create.create_plan_from_frames(
         store,
         name="with progress",
         history=make_history(),
@@ -476,7 +478,7 @@ def test_creating_a_plan_reports_progress_per_batch_of_series_fitted(store):
 def test_the_learned_uplift_is_reused_per_plan_and_never_mixed_up(store, plan_id):
     history = make_history()
     history["y"] = np.where(history["Promo"] > 0, 150.0, 100.0)
-    other = plans.create_plan_from_frames(
+    other = plan_create.create_plan_from_frames(
         store,
         name="other promo history",
         history=history,
@@ -693,7 +695,7 @@ def test_a_new_volume_cell_needs_explaining_again_when_its_amount_changes(store)
     attributes = pd.DataFrame(
         {"unique_id": list(STORE_TYPES), "StoreType": list(STORE_TYPES.values())}
     )
-    plan_id = plans.create_plan_from_frames(
+    plan_id = plan_create.create_plan_from_frames(
         store, name="opening", history=make_history(), attributes=attributes, freq="W-MON",
         horizon=6, team_attr="StoreType", actor="ann", baseline=baseline,
     ).plan_id  # fmt: skip
@@ -758,7 +760,7 @@ def test_moving_an_event_that_took_the_suggestion_takes_the_suggestion_for_its_n
     attributes = pd.DataFrame(
         {"unique_id": list(STORE_TYPES), "StoreType": list(STORE_TYPES.values())}
     )
-    plan_id = plans.create_plan_from_frames(
+    plan_id = plan_create.create_plan_from_frames(
         store, name="offers", history=history, attributes=attributes, freq="W-MON", horizon=6,
         team_attr="StoreType", actor="ann", baseline=baseline,
     ).plan_id  # fmt: skip

@@ -10,7 +10,7 @@ import pandas as pd
 
 from forecast.engine.baseline import forecast_baseline
 from forecast.schema import BASELINE, interval_columns
-from forecast.services import plans
+from forecast.services import plan_create, plans
 from forecast.services.store_factory import open_store
 
 
@@ -31,7 +31,7 @@ def shut_on_saturdays_csv(days: int = 140) -> bytes:
 
 def test_a_weekday_the_file_never_has_is_forecast_as_exactly_zero(tmp_path):
     store = open_store(data_dir=tmp_path)
-    state = plans.create_plan(
+    state = plan_create.create_plan(
         store,
         name="shut saturdays",
         source=shut_on_saturdays_csv(),
@@ -86,7 +86,7 @@ def test_a_plans_shut_weekdays_are_read_as_weekday_numbers_only(tmp_path):
     history never had is read as the whole numbers 0..6 in it, nothing else (a text there made
     a factor re-forecast or a replay fail inside the engine)."""
     store = open_store(data_dir=tmp_path)
-    state = plans.create_plan(
+    state = plan_create.create_plan(
         store,
         name="shut saturdays",
         source=shut_on_saturdays_csv(),
@@ -96,8 +96,8 @@ def test_a_plans_shut_weekdays_are_read_as_weekday_numbers_only(tmp_path):
         actor="ann",
         model="snaive",
     )
-    assert plans.shut_weekdays(state) == (5,)
+    assert plan_create.shut_weekdays(state) == (5,)
     for kept, read in (([5, "6", 9, True, 2.0, 0], (0, 5)), ("Saturday", ()), (None, ())):
         state.dataset.mapping["weekdays_never"] = kept
-        assert plans.shut_weekdays(state) == read
+        assert plan_create.shut_weekdays(state) == read
     store.close()

@@ -11,7 +11,7 @@ import pytest
 
 from dashboard import figures
 from dashboard.pages import side_by_side
-from forecast.services import comparison, plan_totals, team_actuals
+from forecast.services import comparison, plan_create, plan_members, plan_totals, team_actuals
 from forecast.services import negotiation as nego
 from forecast.services import plans as plan_service
 from forecast.services.store_factory import open_store
@@ -80,7 +80,7 @@ def store(tmp_path):
     )
     attributes = pd.DataFrame({"unique_id": ids, "Region": ["north", "north", "south", "south"]})
     s = open_store(data_dir=tmp_path)
-    state = plan_service.create_plan_from_frames(
+    state = plan_create.create_plan_from_frames(
         s,
         name="sbs",
         history=history,
@@ -91,7 +91,7 @@ def store(tmp_path):
         actor="olga",
         model="snaive",
     )
-    plan_service.grant(s, state.plan_id, "olga", "lena", "lead", team="north")
+    plan_members.grant(s, state.plan_id, "olga", "lena", "lead", team="north")
     s.plan_id = state.plan_id  # type: ignore[attr-defined]
     yield s
     s.close()

@@ -17,7 +17,7 @@ from dashboard.context import DashboardContext
 from dashboard.fix_hints import page_text
 from dashboard.system import event_file, events, factors, forms, gate, overview, view
 from forecast.cli.fix_hints import cli_message
-from forecast.services import exports, model_names, system, system_views
+from forecast.services import exports, model_names, plan_frames, plan_standing, system, system_views
 from forecast.services import plans as plan_service
 from forecast.services.errors import Invalid
 from forecast.services.types import Scope
@@ -603,7 +603,7 @@ def test_the_scope_boxes_give_an_example_in_the_plans_own_attribute_and_series(c
     plan of regions or of items neither the attribute nor the ids exist."""
     shown = view.setup_outputs(system_views.system_setup(ctx.store, plan_id, "olga"))
     state = plan_service.get_plan(ctx.store, plan_id)
-    attributes = plan_service.load_blob_frame(ctx.store, plan_id, plan_service.ATTRIBUTES)
+    attributes = plan_frames.load_blob_frame(ctx.store, plan_id, plan_frames.ATTRIBUTES)
     first_team = sorted(attributes[state.team_attr].astype(str).unique())[0]
     assert shown.factor_scope_placeholder.startswith(f"{state.team_attr}={first_team}, or ids=")
     assert shown.event_scope_placeholder == f"all, {shown.factor_scope_placeholder}"
@@ -678,8 +678,8 @@ def test_the_suggestion_says_how_much_of_the_window_seasonal_naive_already_repea
     already = system.event_suggestion(ctx.store, plan_id, "promotion", scope, start, end)[1]
     assert already is not None and already.flag == "Promo"
     # counted directly: the same weeks a year (52 weeks) before, for the scope's stores
-    history = plan_service.load_blob_frame(ctx.store, plan_id, plan_service.HISTORY)
-    attributes = plan_service.load_blob_frame(ctx.store, plan_id, plan_service.ATTRIBUTES)
+    history = plan_frames.load_blob_frame(ctx.store, plan_id, plan_frames.HISTORY)
+    attributes = plan_frames.load_blob_frame(ctx.store, plan_id, plan_frames.ATTRIBUTES)
     ids = set(attributes.loc[attributes["StoreType"] == "a", "unique_id"].astype(str))
     year_before = {pd.Timestamp(d) - pd.Timedelta(weeks=52) for d in dates[:3]}
     then = history[history["unique_id"].isin(ids) & history["ds"].isin(year_before)]
@@ -791,9 +791,9 @@ def test_a_store_re_forecast_by_a_fitted_model_gets_the_full_uplift_in_a_mixed_s
     state = plan_service.get_plan(ctx.store, plan_id)
     dates, scope = horizon_days(ctx, plan_id), TYPE_A
     uplift, alone = system.event_suggestion(ctx.store, plan_id, "promotion", scope, *dates[:3:2])
-    attributes = plan_service.load_blob_frame(ctx.store, plan_id, plan_service.ATTRIBUTES)
+    attributes = plan_frames.load_blob_frame(ctx.store, plan_id, plan_frames.ATTRIBUTES)
     stores = sorted(attributes.loc[attributes["StoreType"] == "a", "unique_id"].astype(str))
-    history = plan_service.load_blob_frame(ctx.store, plan_id, plan_service.HISTORY)
+    history = plan_frames.load_blob_frame(ctx.store, plan_id, plan_frames.HISTORY)
     year_before = {pd.Timestamp(d) - pd.Timedelta(weeks=52) for d in dates[:3]}
     then = history[history["ds"].isin(year_before) & history["unique_id"].isin(stores)]
     promos = (then["Promo"] >= 0.5).groupby(then["unique_id"]).sum()
@@ -806,7 +806,7 @@ def test_a_store_re_forecast_by_a_fitted_model_gets_the_full_uplift_in_a_mixed_s
         scope=Scope(ids=(marked,)),
         start=str(history["ds"].iloc[len(history) // 2 // len(attributes)].date()),
     )
-    assert not plan_service.series_models(ctx.store, state)[marked].startswith("snaive")
+    assert not plan_standing.series_models(ctx.store, state)[marked].startswith("snaive")
     mixed = system.event_suggestion(ctx.store, plan_id, "promotion", scope, *dates[:3:2])[1]
     assert uplift is not None and alone is not None and mixed is not None
     # the re-forecast store's periods count as not holding the promotion

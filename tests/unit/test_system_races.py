@@ -13,7 +13,8 @@ from forecast.overrides import Scope
 from forecast.services import negotiation as nego
 from forecast.services import system
 from forecast.services.errors import Invalid, Locked, NotFound, StaleVersion
-from forecast.services.plans import audit_log, get_plan, grant
+from forecast.services.plan_members import grant
+from forecast.services.plans import audit_log, get_plan
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from test_services_negotiation import team_plan
 
 from forecast.bounds import MAX_FILENAME_CHARS, MAX_NAME_CHARS, MAX_TEXT_CHARS, base_filename
 from forecast.overrides import Scope
-from forecast.services import actuals, plans, system
+from forecast.services import actuals, plan_archive, plan_frames, plans, system
 from forecast.services import negotiation as nego
 from forecast.services.errors import Invalid
 from forecast.store import MemoryStore
@@ -30,7 +30,7 @@ def plan(store: MemoryStore) -> str:
 
 
 def first_week(store: MemoryStore, plan: str) -> date:
-    return plans.load_blob_frame(store, plan, "baseline")["ds"].min().date()
+    return plan_frames.load_blob_frame(store, plan, "baseline")["ds"].min().date()
 
 
 def assert_refused_unchanged(store, plan, call, field: str, limit: int, length: int) -> None:
@@ -115,7 +115,7 @@ def test_an_over_long_explanation_or_archive_reason_is_refused(store, plan):
     assert_refused_unchanged(
         store,
         plan,
-        lambda: plans.archive(store, plan, "olga", reason=HUGE),
+        lambda: plan_archive.archive(store, plan, "olga", reason=HUGE),
         "the reason to archive a plan",
         MAX_TEXT_CHARS,
         len(HUGE),
@@ -124,7 +124,7 @@ def test_an_over_long_explanation_or_archive_reason_is_refused(store, plan):
 
 
 def test_an_actuals_file_name_is_kept_as_a_short_base_name(store, plan):
-    baseline = plans.load_blob_frame(store, plan, "baseline")
+    baseline = plan_frames.load_blob_frame(store, plan, "baseline")
     rows = baseline[["unique_id", "ds", "baseline"]].rename(columns={"baseline": "y"})
     long_name = "C:\\Users\\olga\\" + "a" * 3_000_000 + ".csv"
 

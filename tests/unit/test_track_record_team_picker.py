@@ -12,7 +12,7 @@ from test_actuals_scale import as_csv, forecast_times
 from test_services_negotiation import team_frames, weekly_team_plan
 
 from dashboard.pages import accuracy
-from forecast.services import actuals, plans
+from forecast.services import actuals, plan_members
 from forecast.store import MemoryStore
 from tests.signin import acting_as
 
@@ -32,7 +32,7 @@ def _three_plans() -> tuple[MemoryStore, dict[str, str]]:
     for name in ("one", "two"):
         weeks = forecast_times(store, made[name], 1.1)
         actuals.upload_actuals(store, made[name], as_csv(weeks), filename="a.csv", actor="olga")
-    plans.grant(store, made["one"], "olga", "vic", "planner")
+    plan_members.grant(store, made["one"], "olga", "vic", "planner")
     return store, made
 
 

@@ -11,7 +11,7 @@ import pytest
 from dashboard.fix_hints import PAGE_FIXES
 from forecast.cli.fix_hints import CLI_FIXES
 from forecast.engine.ingest import IngestError, read_sales
-from forecast.services import actuals, plans, system
+from forecast.services import actuals, plan_create, plan_file, system
 from forecast.store import MemoryStore
 
 # Weeks ending on Fridays, as Walmart's file: the week ending 2012-11-23 holds Thanksgiving.
@@ -68,7 +68,7 @@ def test_an_unknown_way_of_dating_weeks_is_refused_with_the_choices() -> None:
 def test_a_plan_of_week_ending_data_puts_a_thanksgiving_event_and_its_actuals_in_the_right_week():
     store = MemoryStore()
     history_ends = ENDS[: ENDS.get_loc(pd.Timestamp("2012-11-09")) + 1]
-    state = plans.create_plan(
+    state = plan_create.create_plan(
         store,
         name="us weeks",
         source=_weekly_csv(history_ends),
@@ -120,7 +120,7 @@ def test_the_baseline_command_dates_week_ending_files_the_same_way(tmp_path) -> 
 
 def test_a_one_day_file_off_the_week_end_on_a_week_ending_plan_says_to_read_it_as_one_day():
     store = MemoryStore()
-    state = plans.create_plan(
+    state = plan_create.create_plan(
         store,
         name="us weeks",
         source=_weekly_csv(ENDS[ENDS <= "2012-08-31"]),
@@ -134,7 +134,7 @@ def test_a_one_day_file_off_the_week_end_on_a_week_ending_plan_says_to_read_it_a
     wednesday = "".join(f"{shop},12-09-2012,900,0\n" for shop in (1, 2, 3))
     one_day = ("Store,Date,Weekly_Sales,Holiday_Flag\n" + wednesday).encode()
 
-    with pytest.raises(plans.InvalidFile) as refused:
+    with pytest.raises(plan_file.InvalidFile) as refused:
         actuals.upload_actuals(store, state.plan_id, one_day, filename="one.csv", actor="olga")
 
     said = str(refused.value)
@@ -151,7 +151,7 @@ def test_week_ending_actuals_on_another_weekday_are_told_to_date_each_week_by_it
     """Read as week ending, a week's date is its last day: the fix said to date each row by the
     day its week starts on, which the next read would take as a week's end again."""
     store = MemoryStore()
-    state = plans.create_plan(
+    state = plan_create.create_plan(
         store,
         name="us weeks",
         source=_weekly_csv(ENDS[ENDS <= "2012-08-31"]),
@@ -164,7 +164,7 @@ def test_week_ending_actuals_on_another_weekday_are_told_to_date_each_week_by_it
     )  # weeks run Saturday to Friday
     sundays = pd.date_range("2012-09-02", periods=3, freq="W-SUN")
 
-    with pytest.raises(plans.InvalidFile) as refused:
+    with pytest.raises(plan_file.InvalidFile) as refused:
         actuals.upload_actuals(
             store, state.plan_id, _weekly_csv(sundays), filename="sun.csv", actor="olga"
         )

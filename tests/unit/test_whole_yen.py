@@ -18,7 +18,9 @@ from forecast.services import exports
 from forecast.services import negotiation as nego
 from forecast.services.errors import Invalid
 from forecast.services.negotiation_board import negotiation_board
-from forecast.services.plans import change_plan, get_plan, grant, new_version
+from forecast.services.plan_members import grant
+from forecast.services.plan_versions import new_version
+from forecast.services.plans import change_plan, get_plan
 from forecast.services.system import publish
 from forecast.store import MemoryStore
 
@@ -462,7 +464,7 @@ def test_an_event_amount_finer_than_a_yen_is_refused_alike_on_every_face(tmp_pat
     from dashboard.system import events, forms
     from forecast.cli import app
     from forecast.services import event_import, system
-    from forecast.services.plans import InvalidFile
+    from forecast.services.plan_file import InvalidFile
     from forecast.services.store_factory import open_store
 
     finer = r"yen have no smaller unit; type whole yen"
@@ -504,7 +506,7 @@ def test_an_imported_amount_finer_than_a_yen_is_refused_in_any_cell_or_locale() 
     """A number cell of a workbook and ``12000,5`` in a file of decimal commas were read without
     the whole-yen check the page, the command line and a text cell make: stored as ¥12,000.5."""
     from forecast.services import event_import, system
-    from forecast.services.plans import InvalidFile
+    from forecast.services.plan_file import InvalidFile
 
     store = MemoryStore()
     plan_id = yen_plan(store)

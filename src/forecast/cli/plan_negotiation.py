@@ -294,7 +294,7 @@ def _own_team(change: PlanChange) -> str:
     whose lead role was revoked, the team their membership still records, which the service
     refuses saying why and how to lead it again (no --team they could give would do)."""
     state = plans.get_plan(change.store, change.plan)
-    team = state.team_of(change.actor)  # a lead's (plans.team_led_by), or a revoked lead's
+    team = state.team_of(change.actor)  # a lead's (plan_members.team_led_by), or a revoked lead's
     if not team:
         fail(
             f"{change.actor} leads no team on plan {state.plan_id}: give --team TEAM "

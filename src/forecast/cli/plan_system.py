@@ -59,10 +59,27 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from forecast.services import event_import as events_import
-    from forecast.services import exports, plan_like, plans, system
+    from forecast.services import (
+        exports,
+        plan_access,
+        plan_archive,
+        plan_create,
+        plan_like,
+        plan_members,
+        plan_standing,
+        plan_versions,
+        plans,
+        system,
+    )
     from forecast.services.types import Event, PlanState, Scope
 else:  # imported when a command runs: `forecast --help` does not load pandas
     plans = lazy_module("forecast.services.plans")
+    plan_access = lazy_module("forecast.services.plan_access")
+    plan_archive = lazy_module("forecast.services.plan_archive")
+    plan_create = lazy_module("forecast.services.plan_create")
+    plan_members = lazy_module("forecast.services.plan_members")
+    plan_standing = lazy_module("forecast.services.plan_standing")
+    plan_versions = lazy_module("forecast.services.plan_versions")
     system = lazy_module("forecast.services.system")
     events_import = lazy_module("forecast.services.event_import")
     exports = lazy_module("forecast.services.exports")
@@ -278,7 +295,7 @@ def _event_line(event: Event, currency: str | None) -> str:
 
 
 def _member_text(user: str, roles: list[str], team: str | None, disabled: bool) -> str:
-    """`anna (lead a)`: `team` the one the member leads (``plans.team_led_by``), none for a
+    """`anna (lead a)`: `team` the one the member leads (``plan_members.team_led_by``), none for a
     member whose lead role was revoked (their membership still records it)."""
     left = ", account disabled" if disabled else ""
     return f"{user} ({'+'.join(roles)}{' ' + team if team else ''}{left})"
@@ -291,7 +308,7 @@ def _plan_header(state: PlanState, disabled: set[str] | frozenset[str] = frozens
     chose = model_names.choice_text(state.baseline.selection)
     used = state.baseline.models_used
     members = ", ".join(
-        _member_text(user, m.roles, plans.team_led_by(state, user), user in disabled)
+        _member_text(user, m.roles, plan_members.team_led_by(state, user), user in disabled)
         for user, m in state.members.items()
     )
     archived = (
@@ -467,12 +484,12 @@ def create(
         return
     store = open_plan_store(db, data_dir)
     if horizon is None:
-        plans.refuse_taken_name(
-            store, name, actor, doing=plans.NAME_TAKEN, fix=plans.NAME_TAKEN_FIXED
+        plan_versions.refuse_taken_name(
+            store, name, actor, doing=plan_versions.NAME_TAKEN, fix=plan_versions.NAME_TAKEN_FIXED
         )
         fail("plan create needs --horizon (or --like PLAN, whose horizon it then takes)")
     with progress(f"plan {name}") as report:
-        state = plans.create_plan(
+        state = plan_create.create_plan(
             store,
             horizon=horizon,
             week_dates=week_dates or "start",
@@ -582,7 +599,7 @@ def show(
     series level with the model that served each series."""
     store = open_plan_store(db, data_dir, existing=True)
     state = plans.get_plan(store, plan)
-    standing = plans.series_standing(store, state)
+    standing = plan_standing.series_standing(store, state)
     if only is not None:
         level = "series"
     frame = system.shown_plan(store, state.plan_id, level=level)  # as the exports have it
@@ -605,7 +622,7 @@ def show(
             }
         )
         return
-    typer.echo("\n".join(_plan_header(state, plans.disabled_members(store, state))))
+    typer.echo("\n".join(_plan_header(state, plan_access.disabled_members(store, state))))
     events = system.events_of(state)
     typer.echo(f"  events ({len(events)}):")
     for event in events:
@@ -644,7 +661,7 @@ _ONLY_WORDS = {
 }
 
 
-def _listed_by(plan_id: str, standing: plans.SeriesStanding) -> str:
+def _listed_by(plan_id: str, standing: plan_standing.SeriesStanding) -> str:
     """The commands that list the series `standing` counts."""
     options = [name for name in ("ended", "special", "fallback") if standing.series(name)]
     commands = [f"`forecast plan show {plan_id} --only {name}`" for name in options]
@@ -662,7 +679,7 @@ def members(
     left) is marked."""
     store = open_plan_store(db, data_dir, existing=True)
     state = plans.get_plan(store, plan)
-    disabled = plans.disabled_members(store, state)
+    disabled = plan_access.disabled_members(store, state)
     rows = [
         {"user": u, **m.to_dict(), "active": u not in disabled}
         for u, m in sorted(state.members.items())
@@ -673,7 +690,7 @@ def members(
     if not rows:
         typer.echo(f"plan {state.plan_id} has no members")
     for row in rows:
-        led = plans.team_led_by(state, row["user"])  # not a revoked lead's recorded team
+        led = plan_members.team_led_by(state, row["user"])  # not a revoked lead's recorded team
         team = f" of team {led}" if led else ""
         left = "  (account disabled)" if not row["active"] else ""
         typer.echo(f"{row['user']:<24} {'+'.join(row['roles'])}{team}{left}")
@@ -687,14 +704,14 @@ def grant(
     team: Annotated[str | None, typer.Option("--team", help="The lead's team.")] = None,
 ) -> None:
     """Give a user a role on the plan (owner only)."""
-    granted = change.apply(plans.grant, user, role, team)
+    granted = change.apply(plan_members.grant, user, role, team)
     state = granted.plan
     if change.as_json:
         echo_json(
             _saved(state) | {"user": user, **state.members[user].to_dict(), "note": granted.note}
         )
         return
-    led = plans.team_led_by(state, user)
+    led = plan_members.team_led_by(state, user)
     typer.echo(
         f"{user} is now {'+'.join(state.roles_of(user))}"
         f"{f' of team {led}' if led else ''} on plan {state.plan_id} (version {state.version})"
@@ -712,7 +729,7 @@ def copy_members(
 ) -> None:
     """Give the members of another plan their roles on this one (owner of both): a new cycle's
     plan gets the same planners, leads and co-owners in one step."""
-    state, notes = change.apply(plans.copy_members, source)
+    state, notes = change.apply(plan_members.copy_members, source)
     if change.as_json:
         echo_json(
             _saved(state)
@@ -721,7 +738,7 @@ def copy_members(
         return
     typer.echo(f"plan {state.plan_id} (version {state.version}) now has:")
     for user in sorted(state.members):
-        led = plans.team_led_by(state, user)
+        led = plan_members.team_led_by(state, user)
         team = f" of team {led}" if led else ""
         typer.echo(f"  {user}: {'+'.join(state.roles_of(user))}{team}")
     for note in notes:
@@ -735,7 +752,7 @@ def revoke(
     role: Annotated[Role, typer.Option("--role", help="The role.")],
 ) -> None:
     """Take a role from a user on the plan (owner only; the last owner stays)."""
-    state = change.apply(plans.revoke, user, role)
+    state = change.apply(plan_members.revoke, user, role)
     left = state.roles_of(user) if user in state.members else []
     if change.as_json:
         echo_json(_saved(state) | {"user": user, "roles": left})
@@ -754,7 +771,7 @@ def archive(change: PlanChange, reason: ReasonOpt = None) -> None:
     """Retire a plan (its owner or an admin): it leaves `plan list` and the dashboard's plan
     lists and is read-only until `plan unarchive`; it stays readable and exportable, and
     nothing is deleted."""
-    state = change.apply(plans.archive, reason=reason)
+    state = change.apply(plan_archive.archive, reason=reason)
     if change.as_json:
         echo_json(
             _saved(state) | {"archived_at": state.archived_at, "archived_by": state.archived_by}
@@ -769,7 +786,7 @@ def archive(change: PlanChange, reason: ReasonOpt = None) -> None:
 @plan_change_command(plan_app, "unarchive")
 def unarchive(change: PlanChange, reason: ReasonOpt = None) -> None:
     """Bring an archived plan back into the lists, editable as before (its owner or an admin)."""
-    state = change.apply(plans.unarchive, reason=reason)
+    state = change.apply(plan_archive.unarchive, reason=reason)
     if change.as_json:
         echo_json(_saved(state) | {"archived_at": None})
         return

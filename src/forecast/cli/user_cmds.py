@@ -15,6 +15,7 @@ from forecast.cli.conventions import lazy_module
 
 accounts = lazy_module("forecast.services.accounts")
 plans = lazy_module("forecast.services.plans")
+plan_access = lazy_module("forecast.services.plan_access")
 
 user_app = typer.Typer(
     help="Accounts: who may sign in to the dashboard (passwords are stored as argon2 hashes).",
@@ -163,7 +164,7 @@ def disable(
     store = open_plan_store(db, data_dir, existing=True)
     name = accounts.spelled(store, name)
     actor = _actor(store, as_user)  # an unknown --as is bad input, before any refusal
-    disabled = plans.disable_account(store, name, actor=actor)
+    disabled = plan_access.disable_account(store, name, actor=actor)
     if as_json:
         shown = _account_json(accounts.get_user(store, name))
         ownerless = [s.plan_id for s in disabled.plans_without_owner]

@@ -32,7 +32,8 @@ from forecast.services import negotiation as nego
 from forecast.services.actuals import load_actuals, no_actuals_here
 from forecast.services.cache import PerStoreCache
 from forecast.services.errors import Invalid, NotFound
-from forecast.services.plans import get_plan, load_blob_frame
+from forecast.services.plan_frames import load_blob_frame
+from forecast.services.plans import get_plan
 from forecast.store import IMPORTED_HISTORY, AuditEntry, PlanRepository, PlanSummary
 from forecast.vocabulary import in_words
 

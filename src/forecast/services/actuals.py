@@ -38,19 +38,12 @@ from forecast.services.errors import (
     NotFound,
     StaleVersion,
 )
-from forecast.services.plans import (
-    BASELINE,
-    SAME_DATE_ROWS_SUMMED,
-    InvalidFile,
-    get_plan,
-    horizon_text,
-    load_blob_frame,
-    may_view,
-    require_not_archived,
-    series_standing,
-    shut_weekdays,
-    version_frame,
-)
+from forecast.services.plan_access import may_view
+from forecast.services.plan_create import SAME_DATE_ROWS_SUMMED, shut_weekdays
+from forecast.services.plan_file import InvalidFile
+from forecast.services.plan_frames import BASELINE, load_blob_frame, version_frame
+from forecast.services.plan_standing import series_standing
+from forecast.services.plans import get_plan, horizon_text, require_not_archived
 from forecast.store import (
     ActualsVersion,
     Change,

@@ -13,7 +13,8 @@ from typing import Any
 
 from forecast.money import format_minor
 from forecast.services import negotiation
-from forecast.services.plans import disabled_members, get_plan
+from forecast.services.plan_access import disabled_members
+from forecast.services.plans import get_plan
 from forecast.store import PlanRepository
 from forecast.vocabulary import in_words
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from forecast import overrides
 from forecast.overrides import Scope
-from forecast.services import accounts, negotiation, plans, system
+from forecast.services import accounts, negotiation, plan_create, plan_members, plans, system
 from forecast.services.errors import Conflict, Invalid
 from forecast.store import Account, PlanRepository
 
@@ -80,7 +80,7 @@ def create_sample_plan(
     numbers are the same with any number."""
     if jobs is None:
         jobs = max(1, min(MAX_DEMO_JOBS, os.cpu_count() or 1))
-    state = plans.create_plan(
+    state = plan_create.create_plan(
         store,
         name=DEMO_PLAN_NAME,
         source=SAMPLE_SALES,
@@ -101,10 +101,10 @@ def create_sample_plan(
 def grant_demo_members(store: PlanRepository, plan_id: str) -> None:
     """The planner and one lead per team (`lead-a` ...) join the owner's plan."""
     state = plans.get_plan(store, plan_id)
-    plans.grant(store, plan_id, DEMO_OWNER, DEMO_PLANNER, "planner")
+    plan_members.grant(store, plan_id, DEMO_OWNER, DEMO_PLANNER, "planner")
     frames = plans.load_frames(store, plan_id)
     for team in sorted(plans.teams_of(frames.attributes, state.team_attr).unique()):
-        plans.grant(store, plan_id, DEMO_OWNER, f"lead-{team}", "lead", team=team)
+        plan_members.grant(store, plan_id, DEMO_OWNER, f"lead-{team}", "lead", team=team)
 
 
 def demo_members(store: PlanRepository, plan_id: str) -> list[tuple[str, str]]:

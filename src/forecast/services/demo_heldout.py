@@ -20,7 +20,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from forecast.overrides import Scope
-from forecast.services import actuals, negotiation, plans, system
+from forecast.services import actuals, negotiation, plan_create, plans, system
 from forecast.services.demo import (
     DEMO_OWNER,
     DEMO_PLANNER,
@@ -92,7 +92,7 @@ def create_heldout_plan(
 ) -> str:
     """Make the held-out plan, agree it and upload the held-out weeks as its actuals."""
     split = split_sample()
-    state = plans.create_plan(
+    state = plan_create.create_plan(
         store,
         name=HELDOUT_PLAN_NAME,
         source=split.history,

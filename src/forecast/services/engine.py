@@ -20,7 +20,7 @@ from forecast.engine.ingest import IngestError, IngestResult, read_sales
 from forecast.engine.models import FLAGLESS_MODELS as _FLAGLESS
 from forecast.schema import SchemaError
 from forecast.services.errors import Invalid, ServiceError
-from forecast.services.plans import InvalidFile
+from forecast.services.plan_file import InvalidFile
 
 BACKTEST_MODELS: tuple[str, ...] = DEFAULT_MODELS
 """The models a backtest compares when none are named (every model and auto)."""

@@ -33,10 +33,10 @@ from forecast.engine.ingest.bounds import FileTooBig, read_bounded
 from forecast.money import DEFAULT_LOCALE, check_whole, typed_percent
 from forecast.overrides import Event, OverrideError, Scope
 from forecast.plan import PlanState, utc_now
-from forecast.services import exports, plans, system
+from forecast.services import exports, plan_frames, plans, system
 from forecast.services.errors import Invalid
 from forecast.services.money import MoneyError, event_value
-from forecast.services.plans import InvalidFile
+from forecast.services.plan_file import InvalidFile
 from forecast.store import PlanRepository
 
 MAX_FILE_BYTES = bounds.MAX_EVENT_FILE_BYTES  # for the pages, which read no bounds directly
@@ -391,7 +391,7 @@ def _read_events(
     if table.frame.empty:
         what = "the file has a header but no events under it"
         raise _refused([Problem.whole_file(name, what, "add a row per event under the header")])
-    scopes = _Scopes(plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES))
+    scopes = _Scopes(plan_frames.load_blob_frame(store, state.plan_id, plan_frames.ATTRIBUTES))
     periods = overrides.horizon_periods(system.horizon_dates(store, state), state.freq)
     first, last = periods["ds"].min().date(), periods["end"].max().date()
     cells = {key: table.frame[column].tolist() for key, column in columns.items()}

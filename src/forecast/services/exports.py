@@ -43,17 +43,12 @@ from forecast.services.errors import (
     NotFound,
     ServiceError,
 )
-from forecast.services.plans import (
-    add_under_name,
-    audit_log,
-    check_plan_name,
-    get_plan,
-    history_hash,
-    load_blob_frame,
-    new_plan_id,
-    refuse_taken_name,
-    series_models,
-)
+from forecast.services.plan_checks import check_plan_name
+from forecast.services.plan_create import history_hash
+from forecast.services.plan_frames import load_blob_frame
+from forecast.services.plan_standing import series_models
+from forecast.services.plan_versions import add_under_name, new_plan_id, refuse_taken_name
+from forecast.services.plans import audit_log, get_plan
 from forecast.store import (
     Change,
     MemoryStore,

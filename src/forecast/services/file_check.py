@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from forecast import bounds, schema
-from forecast.services.plans import InvalidFile, read_file
+from forecast.services.plan_file import InvalidFile, read_file
 from forecast.services.series_frames import gap_rows
 
 if TYPE_CHECKING:

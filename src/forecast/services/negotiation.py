@@ -42,17 +42,16 @@ from forecast.services.errors import (
     NotFound,
     WrongStage,
 )
-from forecast.services.plans import (
+from forecast.services.plan_access import disabled_members
+from forecast.services.plan_checks import check_text
+from forecast.services.plan_frames import (
     ATTRIBUTES,
     BASELINE,
     HISTORY,
-    change_plan,
-    check_text,
-    disabled_members,
-    get_plan,
     load_blob_frame,
     version_frame,
 )
+from forecast.services.plans import change_plan, get_plan
 from forecast.store import PlanRepository
 from forecast.vocabulary import in_words
 
@@ -65,7 +64,7 @@ MINOR = "_minor"
 def actor_of(state: PlanState, user: str, *, disabled: Collection[str] = ()) -> Actor:
     """The domain's view of a user: their roles in this plan and, for a lead, their team. Who
     leads the other teams (named in refusals: "ask them") is told to members only; a lead whose
-    account is `disabled` (`plans.disabled_members`: they left) is never the one to ask."""
+    account is `disabled` (`plan_access.disabled_members`: they left) is never the one to ask."""
     roles = frozenset(state.roles_of(user))
     leads = sorted(
         (member.team, name)

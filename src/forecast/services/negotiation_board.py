@@ -18,7 +18,7 @@ from forecast.negotiation import RULE_LABELS, RemainderRule
 from forecast.negotiation_actions import NegotiationActions, Permission, available_actions
 from forecast.plan import PUBLISHED
 from forecast.services import negotiation as nego
-from forecast.services import plans
+from forecast.services import plan_access
 from forecast.services.errors import Fix, FixKey
 from forecast.services.plans import get_plan
 from forecast.services.team_actuals import Verdict, verdicts
@@ -133,7 +133,7 @@ def negotiation_board(store: PlanRepository, plan: str, user: str | None) -> Neg
     baseline, system = nego.current_totals(store, state)
     teams = tuple(sorted(baseline))
     drift = neg.drift(baseline, system) if neg is not None else {}
-    disabled = plans.disabled_members(store, state)
+    disabled = plan_access.disabled_members(store, state)
     actions = available_actions(
         neg,
         nego.actor_of(state, user or "", disabled=disabled),

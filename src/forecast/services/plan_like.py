@@ -4,7 +4,7 @@
 whatever the caller does not give again: the team attribute, the attribute columns stored with it
 when the new file has none, the frequency, how weeks are dated, the file's id, date and value
 columns, the model, the currency, the deviation threshold and the horizon. The new plan gets the
-other plan's members (as `plans.copy_members` gives them) and its events whose days still overlap
+other plan's members (as `plan_members.copy_members` gives them) and its events whose days still overlap
 the new horizon: one partly outside it is clipped to it, one wholly outside is left out. The
 events kept go through the checks `system.add_event` runs, on the new plan's baseline: one that
 would plan a series-period there beyond `forecast.bounds` is left out too, and said. Each
@@ -38,7 +38,7 @@ from forecast.overrides import (
     validate_event,
 )
 from forecast.plan import PlanState
-from forecast.services import plans, system
+from forecast.services import plan_access, plan_create, plan_frames, plan_members, plans, system
 from forecast.services.errors import Fix, FixKey, Invalid, NotFound
 from forecast.services.like_notes import LikeFix, LikeNote, WordsOf
 from forecast.store import PlanRepository, PlanSummary
@@ -200,7 +200,7 @@ def create_plan_like(
     threshold: float | None = None,
     currency: str | None = None,
     jobs: int = 1,
-    progress: plans.Progress | None = None,
+    progress: plan_create.Progress | None = None,
 ) -> PlanLike:
     """A new draft plan of the file `source` made like the plan `like` (see the module); each
     option left None is taken from that plan; `team_attr` or `freq` given as "" is given as none
@@ -208,7 +208,7 @@ def create_plan_like(
     its members asks (checked before the file is read). `filename` and `attributes_filename`
     tell the formats of files given as bytes (an upload)."""
     origin = plans.get_plan(store, like)
-    plans.require_members_manager(store, origin, actor, DOING)
+    plan_access.require_members_manager(store, origin, actor, DOING)
     theirs = settings_of(origin)
     taken: dict[str, Any] = {}
 
@@ -221,7 +221,7 @@ def create_plan_like(
 
     likeness = _Likeness(store, origin, attributes_given=attributes_file is not None)
     given_ids = list(id_cols) if id_cols else None
-    state = plans.create_plan(
+    state = plan_create.create_plan(
         store,
         name=name,
         source=source,
@@ -261,8 +261,8 @@ def create_plan_like(
 
 def plans_to_make_like(store: PlanRepository, user: str | None) -> list[PlanSummary]:
     """The plans `user` owns (every plan for an admin account), newest first: those a page
-    offers to make a plan like, as copying their members asks (`plans.member_sources`)."""
-    return plans.owned_plans(store, user)
+    offers to make a plan like, as copying their members asks (`plan_access.member_sources`)."""
+    return plan_access.owned_plans(store, user)
 
 
 def plan_to_make_like(store: PlanRepository, like: object, user: str | None) -> PlanState:
@@ -338,7 +338,7 @@ def not_carried(store: PlanRepository, origin: PlanState, made: PlanState) -> li
 
 
 class _Likeness:
-    """The `plans.Likeness` of a plan made like `origin`: what it took, kept for the report."""
+    """The `plan_create.Likeness` of a plan made like `origin`: what it took, kept for the report."""
 
     def __init__(self, store: PlanRepository, origin: PlanState, *, attributes_given: bool):
         self.store = store
@@ -360,7 +360,7 @@ class _Likeness:
         missing = [c for c in self.origin.dataset.attribute_columns if c not in attributes]
         if self.attributes_given or not missing:
             return attributes
-        theirs = plans.version_frame(self.store, self.origin, plans.ATTRIBUTES)
+        theirs = plan_frames.version_frame(self.store, self.origin, plan_frames.ATTRIBUTES)
         unknown = ids.difference(pd.Index(theirs[schema.UNIQUE_ID].astype(str)))
         if len(unknown):
             shown = ", ".join(map(str, unknown[:10]))
@@ -379,8 +379,10 @@ class _Likeness:
         self, state: PlanState, attributes: pd.DataFrame, baseline: pd.DataFrame
     ) -> tuple[str, dict[str, Any]]:
         teams = {str(t) for t in plans.teams_of(attributes, state.team_attr).unique()}
-        disabled = plans.disabled_members(self.store, self.origin)
-        self.members, self.members_left_out = plans.copy_roles(state, self.origin, teams, disabled)
+        disabled = plan_access.disabled_members(self.store, self.origin)
+        self.members, self.members_left_out = plan_members.copy_roles(
+            state, self.origin, teams, disabled
+        )
         self.teams_without_lead = self._leaderless(state, teams)
         periods = horizon_periods(baseline[schema.DS].unique(), state.freq)
         first, last = periods[schema.DS].min().date(), periods["end"].max().date()
@@ -422,7 +424,7 @@ class _Likeness:
         if not led_before:
             return []
         led = {str(m.team) for m in state.members.values() if "lead" in m.roles}
-        theirs = plans.version_frame(self.store, self.origin, plans.ATTRIBUTES)
+        theirs = plan_frames.version_frame(self.store, self.origin, plan_frames.ATTRIBUTES)
         before = {str(t) for t in plans.teams_of(theirs, self.origin.team_attr).unique()}
         said = []
         for team in sorted(teams - led):

@@ -6,7 +6,7 @@ frames hold every series: the negotiation's ledger needs each team's baseline an
 chart the history, the baseline's bands and the system plan summed per period. Computing them
 means reading the whole history and baseline and applying every event: the first render of a
 plan after a server restart paid it. Here they are computed when the plan's data or events are
-written (`plans.create_plan_from_frames`, `plans.change_plan`), in the same transaction, and
+written (`plan_create.create_plan_from_frames`, `plans.change_plan`), in the same transaction, and
 read back as small Parquet blobs:
 
 - ``read_model:baseline_totals`` from the history, attributes and baseline (team baseline,
@@ -127,7 +127,7 @@ class PlanTotals:
 
 @dataclass(frozen=True)
 class _Frames:
-    """The plan's frames as the services read them (`plans.load_blob_frame`)."""
+    """The plan's frames as the services read them (`plan_frames.load_blob_frame`)."""
 
     history: Callable[[], pd.DataFrame]
     attributes: pd.DataFrame
@@ -429,13 +429,13 @@ def _read(store: PlanRepository, state: PlanState) -> PlanTotals:
         _blob(store, state.plan_id, SYSTEM_KIND, hashes), system_fingerprint(state, base_fp)
     )
     if base is None or system is None:
-        from forecast.services import plans
+        from forecast.services import plan_frames
         from forecast.services import system as system_track
 
         frames = _Frames(
-            history=lambda: plans.load_blob_frame(store, state.plan_id, plans.HISTORY),
-            attributes=plans.version_frame(store, state, plans.ATTRIBUTES),
-            baseline=plans.version_frame(store, state, plans.BASELINE),
+            history=lambda: plan_frames.load_blob_frame(store, state.plan_id, plan_frames.HISTORY),
+            attributes=plan_frames.version_frame(store, state, plan_frames.ATTRIBUTES),
+            baseline=plan_frames.version_frame(store, state, plan_frames.BASELINE),
         )
         series_plan = system_track.system_plan(store, state.plan_id, "series")
         fresh_base, fresh_system, _ = compute_parts(state, frames, series_plan)
@@ -496,19 +496,19 @@ class Written:
     def keep(self, store: PlanRepository, saved: PlanState) -> None:
         """The saved version's totals, system plan and unchanged frames are known: later reads
         need not compute or read them again."""
-        from forecast.services import plans
+        from forecast.services import plan_frames
         from forecast.services import system as system_track
 
         _TOTALS.put(store, saved, (saved.plan_id, saved.version), self.totals)
         system_track.keep_series_plan(store, saved, self.series_plan)
         for kind, frame in self.unchanged.items():
-            plans.keep_version_frame(store, saved, kind, frame)
+            plan_frames.keep_version_frame(store, saved, kind, frame)
 
 
 def for_new_plan(state: PlanState, blobs: Mapping[str, bytes]) -> dict[str, bytes]:
     """The read-model blobs of a plan being created from `blobs` (history, attributes,
     baseline)."""
-    from forecast.services.plans import blob_frame
+    from forecast.services.plan_frames import blob_frame
 
     hashes = {kind: content_hash(blobs[kind]) for kind in DATA_KINDS}
     frames = _Frames(
@@ -546,13 +546,13 @@ def written_with(
     hashes = dict(store.blob_hashes(before.plan_id))
     if same and not data_changed and _stored_fit(store, after, hashes):
         return None
-    from forecast.services import plans
+    from forecast.services import plan_frames
 
     def frame(kind: str) -> pd.DataFrame:
         data = blobs.get(kind)
         if data is not None:
-            return plans.blob_frame(data)
-        return plans.version_frame(store, before, kind)  # unchanged by this write
+            return plan_frames.blob_frame(data)
+        return plan_frames.version_frame(store, before, kind)  # unchanged by this write
 
     for kind in data_changed:
         hashes[kind] = content_hash(blobs[kind] or b"")

@@ -317,7 +317,8 @@ def replay_plan(
 ) -> ReplayResult:
     """`replay` on the history a plan was made from (its team dimension and calendar; the
     plan's horizon as the cycle length unless `horizon`)."""
-    from forecast.services.plans import get_plan, load_frames, shut_weekdays
+    from forecast.services.plan_create import shut_weekdays
+    from forecast.services.plans import get_plan, load_frames
 
     _check_settings(cycles, horizon or 1, model)  # refused before anything is read
     state = get_plan(store, plan)

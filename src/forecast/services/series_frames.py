@@ -122,7 +122,7 @@ def comparable_rows(
     year earlier lies in the history (`reached`, `last_year_reached`; all when not given) and
     its series was trading in every one of last year's periods so reached (`last_year_cells`
     known in all of them) and has not ended: a series of `ended` (a store the baseline's label
-    reads as closed, `ended_of`, as `plans.series_standing` does) is left out, as a new one is,
+    reads as closed, `ended_of`, as `plan_standing.series_standing` does) is left out, as a new one is,
     so that a closure does not read as a fall of the others. A series forecast to sell nothing
     that has not ended (a product run down, forecast 0 by its model) is compared."""
     reach = np.ones(len(frame), dtype=bool) if reached is None else reached

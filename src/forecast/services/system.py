@@ -30,7 +30,17 @@ from forecast.money import format_percent as percent_text
 from forecast.money import format_percent_value, quantum
 from forecast.overrides import Event, Explanation, Factor, OverrideError, Scope, UnknownSeries
 from forecast.plan import PUBLISHED, PlanState, utc_now
-from forecast.services import accuracy_grid, model_names, plans, series_frames
+from forecast.services import (
+    accuracy_grid,
+    model_names,
+    plan_checks,
+    plan_create,
+    plan_frames,
+    plan_standing,
+    plan_versions,
+    plans,
+    series_frames,
+)
 from forecast.services.cache import PerStoreCache
 from forecast.services.errors import Fix, FixKey, Invalid, NotFound, WrongStage
 from forecast.services.money import MoneyError, event_value
@@ -175,8 +185,8 @@ def _system_plan_frame(
     frame is shared between callers of the same version: read it, do not change it."""
 
     def compute() -> pd.DataFrame:
-        baseline = plans.version_frame(store, state, plans.BASELINE)
-        attributes = plans.version_frame(store, state, plans.ATTRIBUTES)
+        baseline = plan_frames.version_frame(store, state, plan_frames.BASELINE)
+        attributes = plan_frames.version_frame(store, state, plan_frames.ATTRIBUTES)
         return overrides.apply_events(
             baseline,
             attributes,
@@ -225,7 +235,7 @@ def shown_plan(store: PlanRepository, plan: str, level: str = "series") -> pd.Da
     for column in (schema.BASELINE, "adjustment", schema.SYSTEM_PLAN):
         frame[column] = frame[column].astype("int64") / 100
     if level == "series":  # which model served each series, as the engine labelled it
-        labels = plans.series_models(store, state)
+        labels = plan_standing.series_models(store, state)
         frame[schema.MODEL] = frame[schema.UNIQUE_ID].astype(str).map(labels)
     return frame
 
@@ -246,7 +256,7 @@ def audit_log(store: PlanRepository, plan: str) -> list[AuditEntry]:
 
 
 def horizon_dates(store: PlanRepository, state: PlanState) -> pd.DatetimeIndex:
-    baseline = plans.version_frame(store, state, plans.BASELINE)
+    baseline = plan_frames.version_frame(store, state, plan_frames.BASELINE)
     return pd.DatetimeIndex(sorted(baseline[schema.DS].unique()))
 
 
@@ -313,7 +323,7 @@ def _suggest(store: PlanRepository, state: PlanState, kind: str, scope: Scope) -
 
 
 def _learn(store: PlanRepository, state: PlanState, kind: str, scope: Scope) -> Uplift | None:
-    attributes = plans.version_frame(store, state, plans.ATTRIBUTES)
+    attributes = plan_frames.version_frame(store, state, plan_frames.ATTRIBUTES)
     try:
         scope.validate(attributes)
     except OverrideError as exc:
@@ -440,8 +450,8 @@ class _OfferGrid:
     date of the history its seasonal naive copies (a column of the flag's cells, or -1)."""
 
     def __init__(self, store: PlanRepository, state: PlanState, cells: _FlagCells) -> None:
-        attributes = plans.version_frame(store, state, plans.ATTRIBUTES)
-        served = plans.series_models(store, state)
+        attributes = plan_frames.version_frame(store, state, plan_frames.ATTRIBUTES)
+        served = plan_standing.series_models(store, state)
         ids = attributes[schema.UNIQUE_ID].astype(str).tolist()
         self.cells = cells
         self.scope_masks = overrides.ScopeMasks(attributes)
@@ -490,7 +500,9 @@ def _flag_history(store: PlanRepository, state: PlanState, flag: str) -> pd.Data
     if flag not in state.dataset.flags:
         return None
     columns = [schema.UNIQUE_ID, schema.DS, flag]
-    return plans.blob_frame(store.get_blob(state.plan_id, plans.HISTORY), columns=columns)
+    return plan_frames.blob_frame(
+        store.get_blob(state.plan_id, plan_frames.HISTORY), columns=columns
+    )
 
 
 def _window_date(value: str | date) -> pd.Timestamp:
@@ -519,7 +531,7 @@ _SERIES_UPLIFT: PerStoreCache[pd.DataFrame] = PerStoreCache(size=8)
 
 def _series_uplift(store: PlanRepository, state: PlanState, flag: str) -> pd.DataFrame:
     def compute() -> pd.DataFrame:
-        history = plans.load_blob_frame(store, state.plan_id, plans.HISTORY)
+        history = plan_frames.load_blob_frame(store, state.plan_id, plan_frames.HISTORY)
         if flag not in history.columns:
             return pd.DataFrame({"unique_id": [], "ratio": [], "n_flagged": []})
         return series_uplift(history, flag)
@@ -534,7 +546,7 @@ def _series_uplift(store: PlanRepository, state: PlanState, flag: str) -> pd.Dat
 def _checked(store: PlanRepository, state: PlanState, event: Event) -> Event:
     """The event's own rules, then the system plan it would make within ``forecast.bounds``
     (with the plan's other events; an edited event in its place)."""
-    attributes = plans.version_frame(store, state, plans.ATTRIBUTES)
+    attributes = plan_frames.version_frame(store, state, plan_frames.ATTRIBUTES)
     others = [e for e in events_of(state) if e.event_id != event.event_id]
     placed = [event if e.event_id == event.event_id else e for e in events_of(state)]
     try:
@@ -589,8 +601,8 @@ def add_event(
     """Add an event. Without effect/value and with `use_suggestion`, the learned uplift is used;
     the suggestion (when there is one) is recorded on the event either way. A value typed as
     text is read in the plan's currency (``typed_value``)."""
-    plans.check_text("an event's name", name, bounds.MAX_NAME_CHARS)
-    plans.check_text("an event's reason", reason)
+    plan_checks.check_text("an event's name", name, bounds.MAX_NAME_CHARS)
+    plan_checks.check_text("an event's reason", reason)
     state = plans.get_plan(store, plan)
     if isinstance(value, str):  # a bad value is refused first, as every face reads it first
         value = typed_value(value, effect, state.currency)
@@ -670,7 +682,7 @@ class _Offers:
 
     def __init__(self, store: PlanRepository, state: PlanState) -> None:
         self.store, self.state = store, state
-        attributes = plans.version_frame(store, state, plans.ATTRIBUTES)
+        attributes = plan_frames.version_frame(store, state, plan_frames.ATTRIBUTES)
         self.ids = pd.Index(attributes[schema.UNIQUE_ID].astype(str), dtype=object)
         self.scope_masks = overrides.ScopeMasks(attributes)
         self.learned: dict[tuple[str, bytes], Uplift | None] = {}
@@ -859,8 +871,8 @@ def edit_event(
     `use_suggestion` its value becomes what the system offers for it as it then stands (the
     learned uplift, net of what a seasonal naive baseline repeats). A value typed as text is
     read in the plan's currency for its effect, the new one or the event's (``typed_value``)."""
-    plans.check_text("an event's name", name, bounds.MAX_NAME_CHARS)
-    plans.check_text("an event's reason", reason)
+    plan_checks.check_text("an event's name", name, bounds.MAX_NAME_CHARS)
+    plan_checks.check_text("an event's reason", reason)
     state = plans.get_plan(store, plan)
     if isinstance(value, str):  # a bad value is refused first, as every face reads it first
         known = next((e.effect for e in events_of(state) if e.event_id == event_id), None)
@@ -1005,7 +1017,7 @@ def remove_event(
     reason: str | None = None,
     expected_version: int | None = None,
 ) -> Saved:
-    plans.check_text("the reason for removing an event", reason)
+    plan_checks.check_text("the reason for removing an event", reason)
     state = plans.get_plan(store, plan)
     get_event(state, event_id)
     removed: list[Event] = []
@@ -1107,7 +1119,7 @@ def explain(
     """Explain marked deviations in one change: one cell (`level`, `key`, `ds`), several
     (`cells` = [(level, key, ds), ...]), or with `event_id` every unexplained marked cell that
     event touches (and with ``ds`` only those of that period)."""
-    plans.check_text("an explanation", text)
+    plan_checks.check_text("an explanation", text)
     state = plans.get_plan(store, plan)
     plans.require_role(state, actor, "planner", "explain deviations")
     plans.require_unlocked(state, "explain deviations")
@@ -1245,7 +1257,7 @@ def _replaced_text(replaced: Sequence[Mapping[str, Any]]) -> str:
 
 def _require_known(store: PlanRepository, state: PlanState, level: str, key: str) -> None:
     """A series or team the plan does not have is not found (the CLI's exit code 4)."""
-    attributes = plans.version_frame(store, state, plans.ATTRIBUTES)
+    attributes = plan_frames.version_frame(store, state, plan_frames.ATTRIBUTES)
     known = (
         set(attributes[schema.UNIQUE_ID].astype(str))
         if level == "series"
@@ -1281,12 +1293,12 @@ def set_threshold(
     expected_version: int | None = None,
 ) -> Saved:
     """The deviation threshold as a fraction (0.2 = 20 %), more than 0 and at most 1 (100 %:
-    ``plans.threshold_problem``); owner only."""
+    ``plan_checks.threshold_problem``); owner only."""
     try:
         threshold = float(threshold)
     except (TypeError, ValueError) as exc:
         raise Invalid(f"the threshold must be a number such as 0.2, got {threshold!r}") from exc
-    if (problem := plans.threshold_problem(threshold)) is not None:
+    if (problem := plan_checks.threshold_problem(threshold)) is not None:
         raise Invalid(problem)
 
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
@@ -1365,7 +1377,7 @@ def _require_explained(store: PlanRepository, state: PlanState) -> None:
 
 
 def new_version(store: PlanRepository, plan: str, actor: str, name: str | None = None) -> PlanState:
-    return plans.new_version(store, plan, actor, name)
+    return plan_versions.new_version(store, plan, actor, name)
 
 
 # -- new factors -----------------------------------------------------------------------------
@@ -1434,7 +1446,7 @@ def _mark_factor_once(
 ) -> Saved:
     from forecast.engine.baseline import forecast_baseline
 
-    plans.check_text("a factor's name", name, bounds.MAX_NAME_CHARS)
+    plan_checks.check_text("a factor's name", name, bounds.MAX_NAME_CHARS)
     state = plans.get_plan(store, plan)
     plans.require_role(state, actor, "planner", "mark factors")
     plans.require_unlocked(state, "mark factors")
@@ -1474,7 +1486,7 @@ def _mark_factor_once(
     chosen = model or (
         "ets" if state.baseline.model in ("snaive", "auto") else state.baseline.model
     )
-    plans.check_model(chosen)
+    plan_checks.check_model(chosen)
 
     def reforecast(columns: list[str]) -> pd.DataFrame:
         try:
@@ -1485,7 +1497,7 @@ def _mark_factor_once(
                 levels=tuple(state.baseline.levels),
                 model=chosen,
                 future=future[[schema.UNIQUE_ID, schema.DS, *columns]],
-                shut_weekdays=plans.shut_weekdays(state),
+                shut_weekdays=plan_create.shut_weekdays(state),
             )
         except schema.SchemaError as exc:
             raise Invalid.from_error(exc) from exc
@@ -1515,7 +1527,7 @@ def _mark_factor_once(
         if _factor_inputs(s) != _factor_inputs(state):
             raise _InputsMoved  # nothing is written; the factor is computed again
         s.factors.append(factor.to_dict())
-        s.baseline = plans.baseline_info(
+        s.baseline = plan_create.baseline_info(
             new_baseline, s.baseline.model, s.baseline.levels, s.baseline.selection
         )
         if marker not in s.dataset.flags:
@@ -1539,9 +1551,9 @@ def _mark_factor_once(
         role="planner",
         doing="mark factors",
         blobs={
-            plans.HISTORY: history_bytes,
+            plan_frames.HISTORY: history_bytes,
             accuracy_grid.SCALES_BLOB: accuracy_grid.scales_blob(history_bytes, state.freq),
-            plans.BASELINE: frame_to_bytes(new_baseline),
+            plan_frames.BASELINE: frame_to_bytes(new_baseline),
             f"factor_before:{factor_id}": frame_to_bytes(before),
             f"factor_after:{factor_id}": frame_to_bytes(after),
             f"factor_control:{factor_id}": frame_to_bytes(control),
@@ -1565,8 +1577,8 @@ def factor_comparison(store: PlanRepository, plan: str, factor_id: str) -> pd.Da
     if factor_id not in known_ids:
         known = ", ".join(known_ids) or "none yet"
         raise NotFound(f"plan {state.plan_id} has no factor {factor_id!r}; its factors: {known}")
-    before = plans.load_blob_frame(store, state.plan_id, f"factor_before:{factor_id}")
-    after = plans.load_blob_frame(store, state.plan_id, f"factor_after:{factor_id}")
+    before = plan_frames.load_blob_frame(store, state.plan_id, f"factor_before:{factor_id}")
+    after = plan_frames.load_blob_frame(store, state.plan_id, f"factor_after:{factor_id}")
     out = (
         before[[schema.UNIQUE_ID, schema.DS, schema.BASELINE]]
         .rename(columns={schema.BASELINE: "before"})
@@ -1579,7 +1591,7 @@ def factor_comparison(store: PlanRepository, plan: str, factor_id: str) -> pd.Da
     )
     kinds = store.blob_kinds(state.plan_id)
     if f"factor_control:{factor_id}" in kinds:
-        control = plans.load_blob_frame(store, state.plan_id, f"factor_control:{factor_id}")
+        control = plan_frames.load_blob_frame(store, state.plan_id, f"factor_control:{factor_id}")
         out = out.merge(
             control[[schema.UNIQUE_ID, schema.DS, schema.BASELINE]].rename(
                 columns={schema.BASELINE: "without_factor"}

@@ -20,7 +20,7 @@ from forecast.money import quantum
 from forecast.negotiation import round_to
 from forecast.overrides import Event, Factor
 from forecast.plan import PlanState
-from forecast.services import model_names, plan_totals, plans, system
+from forecast.services import model_names, plan_frames, plan_standing, plan_totals, plans, system
 from forecast.services.cache import PerStoreCache
 from forecast.services.series_frames import minor_column, team_totals
 from forecast.services.system import GateStatus
@@ -238,7 +238,7 @@ def history_periods(state: PlanState) -> list[str]:
 def system_setup(store: PlanRepository, plan: str, user: str | None) -> SystemSetup:
     state = plans.get_plan(store, plan)
     allowed = permissions(state, user)
-    attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
+    attributes = plan_frames.load_blob_frame(store, state.plan_id, plan_frames.ATTRIBUTES)
     return SystemSetup(
         threshold=state.threshold,
         factors=system.factors_of(state),
@@ -254,7 +254,7 @@ def system_setup(store: PlanRepository, plan: str, user: str | None) -> SystemSe
 def plan_scope_example(store: PlanRepository, plan: str) -> str:
     """`scope_example` of the plan: what its scope boxes show, and their refusals give."""
     state = plans.get_plan(store, plan)
-    attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
+    attributes = plan_frames.load_blob_frame(store, state.plan_id, plan_frames.ATTRIBUTES)
     return scope_example(attributes, state.team_attr)
 
 
@@ -324,8 +324,8 @@ def fan_frames(store: PlanRepository, plan: str, level: str, key: str | None) ->
             state,
             (state.plan_id, state.version),
             lambda: (
-                plans.load_blob_frame(store, state.plan_id, plans.HISTORY),
-                plans.version_frame(store, state, plans.BASELINE),
+                plan_frames.load_blob_frame(store, state.plan_id, plan_frames.HISTORY),
+                plan_frames.version_frame(store, state, plan_frames.BASELINE),
             ),
         )
         series_plan = system.system_plan(store, state.plan_id, "series")
@@ -333,7 +333,7 @@ def fan_frames(store: PlanRepository, plan: str, level: str, key: str | None) ->
         def only(frame: pd.DataFrame) -> pd.DataFrame:
             return frame[frame["unique_id"].astype(str) == str(key)]
 
-        label = plans.series_models(store, state).get(str(key))
+        label = plan_standing.series_models(store, state).get(str(key))
         used = model_names.model_uses({label: 1} if label else {})
         return FanFrames(
             only(history),
@@ -354,11 +354,13 @@ def fan_frames(store: PlanRepository, plan: str, level: str, key: str | None) ->
 
 
 def _team_models(store: PlanRepository, state: PlanState, team: str) -> dict[str, int]:
-    """label -> series of one team (``plans.series_models`` by the plan's team dimension)."""
-    attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
+    """label -> series of one team (``plan_standing.series_models`` by the plan's team dimension)."""
+    attributes = plan_frames.load_blob_frame(store, state.plan_id, plan_frames.ATTRIBUTES)
     teams = plans.teams_of(attributes, state.team_attr)
     members = set(teams.index[teams == team])
-    labels = [label for uid, label in plans.series_models(store, state).items() if uid in members]
+    labels = [
+        label for uid, label in plan_standing.series_models(store, state).items() if uid in members
+    ]
     return dict(Counter(labels))
 
 
@@ -368,7 +370,7 @@ def drill_choices(
     """Teams (all, sorted) or series ids (those containing `search`, shortest first, at most
     `limit`: plans have thousands) to drill the fan chart into."""
     state = plans.get_plan(store, plan)
-    attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
+    attributes = plan_frames.load_blob_frame(store, state.plan_id, plan_frames.ATTRIBUTES)
     if level == "team":
         return sorted(plans.teams_of(attributes, state.team_attr).astype(str).unique())
     ids = attributes["unique_id"].astype(str)

@@ -21,7 +21,8 @@ from forecast.money import format_minor, quantum
 from forecast.plan import PlanState
 from forecast.services.actuals import load_actuals, plan_cells
 from forecast.services.negotiation import GOAL_ROW, negotiation_of
-from forecast.services.plans import ATTRIBUTES, get_plan, load_blob_frame, teams_of
+from forecast.services.plan_frames import ATTRIBUTES, load_blob_frame
+from forecast.services.plans import get_plan, teams_of
 from forecast.store import PlanRepository
 
 TOTAL = "TOTAL"

@@ -1,0 +1,68 @@
+"""The checks of what a person types for a plan: its name, free text, a user name, the deviation
+threshold, the model."""
+
+from __future__ import annotations
+
+from forecast import bounds
+from forecast.bounds import MAX_HORIZON as MAX_HORIZON  # re-exported for the pages
+from forecast.services.errors import Fix, FixKey, Invalid
+
+
+def check_model(model: str) -> None:
+    from forecast.engine.baseline import MODELS
+
+    if model not in MODELS:
+        raise Invalid(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+
+
+MAX_PLAN_NAME = 200
+MAX_ACTOR_NAME = 100
+
+
+def check_plan_name(name: str) -> str:
+    """The same limits on SQLite and PostgreSQL (which would refuse an over-long VARCHAR)."""
+    name = (name or "").strip()
+    if not name:
+        raise Invalid("a plan needs a name", Fix(FixKey.NAME_PLAN))
+    if len(name) > MAX_PLAN_NAME:
+        raise Invalid(
+            f"a plan name has at most {MAX_PLAN_NAME} characters; this one has {len(name)}: "
+            "choose a shorter name"
+        )
+    if problem := bounds.control_problem("a plan name", name, one_line=True):
+        raise Invalid(problem)
+    return name
+
+
+def check_text(field: str, text: str | None, limit: int = bounds.MAX_TEXT_CHARS) -> None:
+    """Refuse free text over its bound (`forecast.bounds`: notes, reasons and explanations a
+    few thousand characters, names ~200), naming the field, the limit and the length; and
+    anything but text (a grid's cell sent as a number reached `len`, or a 0 emptied it)."""
+    if text is not None and not isinstance(text, str):
+        raise Invalid(f"{field} is text, not {text!r}; nothing was changed")
+    problem = bounds.text_problem(field, text, limit)
+    if problem is not None:
+        raise Invalid(problem + "; nothing was changed")
+
+
+def check_actor(actor: str) -> None:
+    if len(actor or "") > MAX_ACTOR_NAME:
+        raise Invalid(f"a user name has at most {MAX_ACTOR_NAME} characters")
+
+
+MAX_THRESHOLD = 1.0
+"""The largest deviation threshold, as a fraction (100 %): above it the gate would mark almost
+nothing (only cells more than doubled or wiped out), which is never a planner's intent."""
+
+
+def threshold_problem(threshold: float) -> str | None:
+    """Why `threshold` (a fraction: 0.2 = 20 %) cannot be a plan's deviation threshold, or None:
+    it must be more than 0 % and at most 100 %."""
+    value = float(threshold)
+    if 0 < value <= MAX_THRESHOLD:
+        return None
+    shown = f"{100 * value:,.6g} % (the fraction {value:g})" if value == value else "no number"
+    return (
+        "the deviation threshold must be more than 0 % and at most 100 % (as a fraction, "
+        f"more than 0 and at most 1: 0.2 is 20 %), got {shown}"
+    )
