@@ -380,8 +380,9 @@ def explanations_sheet(
             {
                 **_cell_columns(cell, now, status),
                 **own,
+                # as the gate reads it (a stored one of another kind: none, `from_dict`)
                 "explained_deviation_pct": _deviation_shown(
-                    Deviation.explained(explanation.get("deviation_pct"))
+                    Deviation.explained(Explanation.from_dict(explanation).deviation_pct)
                 ),
                 "explained_events": _event_ids(explanation.get("events")),
             }
