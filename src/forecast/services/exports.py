@@ -1010,9 +1010,14 @@ def _text_over_bounds(state: PlanState) -> str | None:
     bundle's item and the limit; None when every one is within its bound."""
 
     def too_long(field: str, text: Any, limit: int) -> str | None:
-        if not isinstance(text, str) or len(text) <= limit:
+        # one of another kind as the plan reads it: as text (`Explanation.from_dict` carries
+        # an explanation so), so a list or an object holding a long text is no way around
+        if text is None:
             return None
-        return bounds.text_problem(field, text, limit)
+        read = text if isinstance(text, str) else str(text)
+        if len(read) <= limit:
+            return None
+        return bounds.text_problem(field, read, limit)
 
     def named(record: Any) -> str:
         called = record.get("name") if isinstance(record, dict) else None
