@@ -348,10 +348,8 @@ def _text(value: Any) -> str:
 
 def _unquoted(text: str) -> str:
     """Text as the plan had it before an export quoted it so no spreadsheet runs it as a formula
-    (``'-10% on shoes`` is the reason ``-10% on shoes``)."""
-    if text.startswith("'") and text[1:].startswith(export.DANGEROUS_PREFIXES):
-        return text[1:]
-    return text
+    (``'-10% on shoes`` is the reason ``-10% on shoes``, ``''=x`` the name ``'=x``)."""
+    return export.unquoted(text)
 
 
 # -- checking the rows -----------------------------------------------------------------------
