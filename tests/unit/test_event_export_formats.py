@@ -83,6 +83,8 @@ TRICKY = [
     ("007", "0012"),
     ("'=already quoted", "''+twice"),
     ("line", "line one\nline two"),
+    ("NA", "N/A"),  # North America: a name, not a missing cell
+    ("None", "null"),
 ]
 
 

@@ -306,13 +306,18 @@ def _read_table(raw: bytes, name: str) -> _Table:
         if kind == "parquet":
             raise _refused([Problem.whole_file(name, "a Parquet file is no events file", FILE_FIX)])
         if kind == "xlsx":
-            frame, read_notes, first_row = reader.read_xlsx(raw, name, sheet=EVENTS_SHEET)
+            # a name or reason that says NA (North America) or N/A is that text, not missing
+            frame, read_notes, first_row = reader.read_xlsx(
+                raw, name, sheet=EVENTS_SHEET, na_words=False
+            )
             notes += read_notes
             numbers = np.arange(len(frame), dtype=np.int64) + first_row
         else:
             fmt = reader.sniff_csv(raw, name)
             header = reader.read_csv_sample(raw, fmt, name).columns
-            frame, fmt = reader.read_csv_full(raw, fmt, name, {c: "str" for c in header})
+            frame, fmt = reader.read_csv_full(
+                raw, fmt, name, {c: "str" for c in header}, na_words=False
+            )
             numbers = reader.spreadsheet_rows(raw, fmt, name)
             if len(numbers) != len(frame):
                 numbers = np.arange(len(frame), dtype=np.int64) + fmt.first_data_row
