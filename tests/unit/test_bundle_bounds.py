@@ -140,3 +140,16 @@ def test_an_explanation_text_of_another_kind_is_held_to_the_bound_as_it_reads(as
     content["plan"]["explanations"][0]["text"] = ["y" * TOO_LONG]
     said = _refused(store, content)
     assert "the bundle's explanation 1: an explanation has at most 4,000 characters" in said
+
+
+def test_an_absurd_count_is_refused_before_the_bundles_data_is_read(monkeypatch):
+    """The count is the first thing an import reads of a bundle it verified: one over the bound
+    is refused for it before its data (the history's Parquet, decoded and read whole) is, so
+    the refusal names the count even where the data is damaged too."""
+    store = MemoryStore()
+    content = _system_track_bundle(store)
+    monkeypatch.setattr(bounds, "MAX_PLAN_EVENTS", 0)
+    content["blobs"]["history"] = "bm90IHBhcnF1ZXQ="  # base64 of "not parquet"
+    assert "the bundle's plan has 1 events, more than the 0 a plan may have" in _refused(
+        store, content
+    )

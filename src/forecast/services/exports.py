@@ -1004,6 +1004,12 @@ def _count_over_bounds(doc: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _refuse_count_over_bounds(doc: Mapping[str, Any]) -> None:
+    found = _count_over_bounds(doc)
+    if found is not None:
+        raise _damaged(found)
+
+
 def _text_over_bounds(state: PlanState) -> str | None:
     """Where the plan document holds a text longer than a person may type it (an event's name
     or reason, an explanation, a factor's name, a claim's note: `forecast.bounds`), naming the
@@ -1056,9 +1062,7 @@ def _plan_document(bundle: export.Bundle) -> PlanState:
     or longer texts than a plan made here may hold (`forecast.bounds`) is refused naming the
     bundle's item and the limit."""
     doc = bundle.doc
-    found_count = _count_over_bounds(doc)
-    if found_count is not None:
-        raise _damaged(found_count)
+    _refuse_count_over_bounds(doc)
     hints = get_type_hints(PlanState)
     for known in fields(PlanState):
         if known.name in ROW_FIELDS:  # the store row's, not the document's
@@ -1469,6 +1473,7 @@ def _verified_copy(
     unpacked_limit: int | None = None,
     members: str | None = None,
 ) -> tuple[PlanState, dict[str, bytes], Change, Imported]:
+    _refuse_count_over_bounds(bundle.doc)  # before the data is decoded and read
     blobs = _blob_frames(bundle, unpacked_limit)
     state = _plan_document(bundle)
     history = frame_from_bytes(blobs["history"])
