@@ -11,6 +11,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -379,7 +380,7 @@ def read_csv_sample(raw: bytes, fmt: CsvFormat, name: str) -> pd.DataFrame:
     return frame
 
 
-NA_WORDS_KEPT = {"keep_default_na": False, "na_values": [""]}
+NA_WORDS_KEPT: dict[str, Any] = {"keep_default_na": False, "na_values": [""]}
 """pandas' reading of cells as written: only an empty one is missing (not NA, N/A, null...)."""
 
 
