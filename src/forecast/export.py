@@ -74,10 +74,20 @@ class ExportError(Refusal, ValueError):
 
 
 def neutralise(value: Any) -> Any:
-    """Prefix text that a spreadsheet would evaluate (``=1+1``, ``@SUM``, ``-2+3`` ...) with ``'``."""
-    if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES):
+    """Prefix text that a spreadsheet would evaluate (``=1+1``, ``@SUM``, ``-2+3`` ...) with ``'``,
+    and text that starts so after quotes of its own (``'=x`` is written ``''=x``), so that reading
+    it back (`unquoted`) gives every text as it was."""
+    if isinstance(value, str) and value.lstrip("'").startswith(DANGEROUS_PREFIXES):
         return "'" + value
     return value
+
+
+def unquoted(text: str) -> str:
+    """Text as it was before `neutralise` quoted it (``'-10% on shoes`` is ``-10% on shoes``,
+    ``''=x`` is ``'=x``); any other text as it is."""
+    if text.startswith("'") and text.lstrip("'").startswith(DANGEROUS_PREFIXES):
+        return text[1:]
+    return text
 
 
 def money_text(minor: int) -> str:
@@ -197,7 +207,7 @@ def to_csv(rows: pd.DataFrame, *, excel: bool = False) -> bytes:
         ):
             continue
         text = out[col].astype(str)
-        danger = text.str.startswith(DANGEROUS_PREFIXES)
+        danger = text.str.lstrip("'").str.startswith(DANGEROUS_PREFIXES)  # as `neutralise`
         out[col] = text.where(~danger, "'" + text)
     # 15 significant digits, as a spreadsheet shows them: a sum's float noise (601857990.5699999
     # for 601,857,990.57) is not data.

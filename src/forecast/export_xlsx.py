@@ -148,9 +148,11 @@ def _string_cells(values: pd.Series, refs: pa.Array, prefixes: tuple[str, ...]) 
     run), escaped, empty text left out (as an empty cell). Arrow's string kernels do the work."""
     text = pa.array(values.astype(object).to_numpy(), type=pa.string(), from_pandas=True)
     text = pc.fill_null(text, "")
-    danger = pc.starts_with(text, prefixes[0])
+    # as `export.neutralise`: also text that starts so after quotes of its own ('=x)
+    unquoted = pc.utf8_ltrim(text, characters="'")
+    danger = pc.starts_with(unquoted, prefixes[0])
     for prefix in prefixes[1:]:
-        danger = pc.or_(danger, pc.starts_with(text, prefix))
+        danger = pc.or_(danger, pc.starts_with(unquoted, prefix))
     if pc.any(danger).as_py():
         text = pc.if_else(danger, _join("'", text), text)
     text = pc.utf8_slice_codeunits(text, 0, MAX_TEXT)

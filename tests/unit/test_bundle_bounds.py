@@ -124,3 +124,32 @@ def test_an_absurd_count_of_teams_or_claims_is_refused(monkeypatch):
     content["plan"]["negotiation"]["claims"] = {f"t{n}": {} for n in range(3)}
     said = _refused(store, content)
     assert "the bundle's negotiation has 3 claims, more than the 2 a plan may have" in said
+
+
+@pytest.mark.parametrize("as_stored", ["no list (an earlier release's)", [1]])
+def test_an_explanation_text_of_another_kind_is_held_to_the_bound_as_it_reads(as_stored):
+    """An explanation carried as its plan held it is read leniently: a text of another kind (a
+    list, an object) reads as its text (`Explanation.from_dict`), so the bound holds for that
+    text too, not only for one written as JSON text."""
+    store = MemoryStore()
+    content = _system_track_bundle(store)
+    if isinstance(as_stored, list):
+        content[exports.AS_STORED] = as_stored
+    else:
+        del content[exports.AS_STORED]
+    content["plan"]["explanations"][0]["text"] = ["y" * TOO_LONG]
+    said = _refused(store, content)
+    assert "the bundle's explanation 1: an explanation has at most 4,000 characters" in said
+
+
+def test_an_absurd_count_is_refused_before_the_bundles_data_is_read(monkeypatch):
+    """The count is the first thing an import reads of a bundle it verified: one over the bound
+    is refused for it before its data (the history's Parquet, decoded and read whole) is, so
+    the refusal names the count even where the data is damaged too."""
+    store = MemoryStore()
+    content = _system_track_bundle(store)
+    monkeypatch.setattr(bounds, "MAX_PLAN_EVENTS", 0)
+    content["blobs"]["history"] = "bm90IHBhcnF1ZXQ="  # base64 of "not parquet"
+    assert "the bundle's plan has 1 events, more than the 0 a plan may have" in _refused(
+        store, content
+    )

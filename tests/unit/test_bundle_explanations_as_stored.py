@@ -256,3 +256,43 @@ def test_a_bundle_of_an_older_release_changed_after_export_is_still_refused(tmp_
             raise AssertionError("an unsigned change was imported")
     here.close()
     there.close()
+
+
+def test_a_carried_explanation_with_a_deviation_that_is_no_number_still_exports_as_xlsx(
+    tmp_path,
+):
+    """An older import let in an explanation whose deviation and amount are text: the gate reads
+    them as none (`Explanation.from_dict`), and so does the workbook's explanations sheet, instead
+    of the export (and the dashboard's download of it) failing on them; the plan's bundle carries
+    that explanation, and its copy exports alike."""
+    import io
+
+    from openpyxl import load_workbook
+
+    store = open_store(data_dir=tmp_path / "here")
+    plan_id = new_plan(store)
+    add_promo(store, plan_id, value=50.0)
+    system.explain(store, plan_id, "ann", event_id="E1", reason_code="promotion", text="flyer")
+
+    def as_an_older_import_left_them(s):
+        s.explanations = [dict(e, deviation_pct="lots", amount="much") for e in s.explanations]
+        return "import", None, None
+
+    plans.change_plan(
+        store, plan_id, actor="ann", action="import", mutate=as_an_older_import_left_them
+    )
+    done = exports.import_noted(
+        store, exports.export_plan(store, plan_id, "json"), "ann", name="again"
+    )
+
+    for shown in (plan_id, done.plan_id):
+        book = load_workbook(io.BytesIO(exports.export_plan(store, shown, "xlsx")))
+        rows = list(book["explanations"].values)
+        header = rows[0]
+        explained = [dict(zip(header, row, strict=True)) for row in rows[1:]]
+        assert [row["text"] for row in explained if row["text"]] == ["flyer", "flyer"]
+        # no number: what the gate reads as an explanation of new volume
+        assert {row["explained_deviation_pct"] for row in explained if row["text"]} == {
+            "new volume"
+        }
+    store.close()

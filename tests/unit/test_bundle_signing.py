@@ -57,6 +57,28 @@ def _nest(depth: int) -> object:
     return value
 
 
+def _with_claim_note(content: dict, note: str) -> dict:
+    claims = content["plan"]["negotiation"]["claims"]
+    negotiation = {**content["plan"]["negotiation"], "claims": {**claims, "a": {**claims["a"]}}}
+    negotiation["claims"]["a"]["note"] = note
+    return {**content, "plan": {**content["plan"], "negotiation": negotiation}}
+
+
+def _as_an_earlier_release_with_text(content: dict, text: object) -> dict:
+    """The bundle as a release before `explanations_as_stored` wrote it (no such list: each
+    explanation is carried as its plan held it), with an explanation whose text is `text`."""
+    explanation = {
+        "level": "team",
+        "key": "a",
+        "ds": content["plan"]["created_at"][:10],
+        "reason_code": "promotion",
+        "text": text,
+        "author": "ivan",
+    }
+    without = {k: v for k, v in content.items() if k != exports.AS_STORED}
+    return {**without, "plan": {**content["plan"], "explanations": [explanation]}}
+
+
 # Each malformed shape: (how to make it from the exported content, what the message says).
 Shape = Callable[[dict, bytes], bytes]
 MALFORMED: dict[str, tuple[Shape, str]] = {
@@ -119,6 +141,18 @@ MALFORMED: dict[str, tuple[Shape, str]] = {
     "version as text": (
         lambda c, k: signed({**c, "version": "3"}, k),
         "'version' section is text, where an export writes a whole number",
+    ),
+    "more events than a plan may have": (
+        lambda c, k: signed({**c, "plan": {**c["plan"], "events": [{}] * 50_001}}, k),
+        "the bundle's plan has 50,001 events, more than the 50,000 a plan may have",
+    ),
+    "a claim's note past its bound": (
+        lambda c, k: signed(_with_claim_note(c, "n" * 4_001), k),
+        "the bundle's claim of team 'a': a claim's note has at most 4,000 characters",
+    ),
+    "an earlier release's explanation with a list for its text past the bound": (
+        lambda c, k: signed(_as_an_earlier_release_with_text(c, ["x" * 4_001]), k),
+        "the bundle's explanation 1: an explanation has at most 4,000 characters",
     ),
     "not JSON": (lambda c, k: b"\xff\xfe not json", "not a plan bundle"),
     "JSON but a list": (lambda c, k: b"[1, 2, 3]", "not a plan bundle"),

@@ -306,13 +306,18 @@ def _read_table(raw: bytes, name: str) -> _Table:
         if kind == "parquet":
             raise _refused([Problem.whole_file(name, "a Parquet file is no events file", FILE_FIX)])
         if kind == "xlsx":
-            frame, read_notes, first_row = reader.read_xlsx(raw, name, sheet=EVENTS_SHEET)
+            # a name or reason that says NA (North America) or N/A is that text, not missing
+            frame, read_notes, first_row = reader.read_xlsx(
+                raw, name, sheet=EVENTS_SHEET, na_words=False
+            )
             notes += read_notes
             numbers = np.arange(len(frame), dtype=np.int64) + first_row
         else:
             fmt = reader.sniff_csv(raw, name)
             header = reader.read_csv_sample(raw, fmt, name).columns
-            frame, fmt = reader.read_csv_full(raw, fmt, name, {c: "str" for c in header})
+            frame, fmt = reader.read_csv_full(
+                raw, fmt, name, {c: "str" for c in header}, na_words=False
+            )
             numbers = reader.spreadsheet_rows(raw, fmt, name)
             if len(numbers) != len(frame):
                 numbers = np.arange(len(frame), dtype=np.int64) + fmt.first_data_row
@@ -348,10 +353,8 @@ def _text(value: Any) -> str:
 
 def _unquoted(text: str) -> str:
     """Text as the plan had it before an export quoted it so no spreadsheet runs it as a formula
-    (``'-10% on shoes`` is the reason ``-10% on shoes``)."""
-    if text.startswith("'") and text[1:].startswith(export.DANGEROUS_PREFIXES):
-        return text[1:]
-    return text
+    (``'-10% on shoes`` is the reason ``-10% on shoes``, ``''=x`` the name ``'=x``)."""
+    return export.unquoted(text)
 
 
 # -- checking the rows -----------------------------------------------------------------------

@@ -375,8 +375,9 @@ def explanations_sheet(
             {
                 **_cell_columns(cell, now, status),
                 **own,
+                # as the gate reads it (a stored one of another kind: none, `from_dict`)
                 "explained_deviation_pct": _deviation_shown(
-                    Deviation.explained(explanation.get("deviation_pct"))
+                    Deviation.explained(Explanation.from_dict(explanation).deviation_pct)
                 ),
                 "explained_events": _event_ids(explanation.get("events")),
             }
@@ -998,15 +999,26 @@ def _count_over_bounds(doc: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _refuse_count_over_bounds(doc: Mapping[str, Any]) -> None:
+    found = _count_over_bounds(doc)
+    if found is not None:
+        raise _damaged(found)
+
+
 def _text_over_bounds(state: PlanState) -> str | None:
     """Where the plan document holds a text longer than a person may type it (an event's name
     or reason, an explanation, a factor's name, a claim's note: `forecast.bounds`), naming the
     bundle's item and the limit; None when every one is within its bound."""
 
     def too_long(field: str, text: Any, limit: int) -> str | None:
-        if not isinstance(text, str) or len(text) <= limit:
+        # one of another kind as the plan reads it: as text (`Explanation.from_dict` carries
+        # an explanation so), so a list or an object holding a long text is no way around
+        if text is None:
             return None
-        return bounds.text_problem(field, text, limit)
+        read = text if isinstance(text, str) else str(text)
+        if len(read) <= limit:
+            return None
+        return bounds.text_problem(field, read, limit)
 
     def named(record: Any) -> str:
         called = record.get("name") if isinstance(record, dict) else None
@@ -1045,9 +1057,7 @@ def _plan_document(bundle: export.Bundle) -> PlanState:
     or longer texts than a plan made here may hold (`forecast.bounds`) is refused naming the
     bundle's item and the limit."""
     doc = bundle.doc
-    found_count = _count_over_bounds(doc)
-    if found_count is not None:
-        raise _damaged(found_count)
+    _refuse_count_over_bounds(doc)
     hints = get_type_hints(PlanState)
     for known in fields(PlanState):
         if known.name in ROW_FIELDS:  # the store row's, not the document's
@@ -1458,6 +1468,7 @@ def _verified_copy(
     unpacked_limit: int | None = None,
     members: str | None = None,
 ) -> tuple[PlanState, dict[str, bytes], Change, Imported]:
+    _refuse_count_over_bounds(bundle.doc)  # before the data is decoded and read
     blobs = _blob_frames(bundle, unpacked_limit)
     state = _plan_document(bundle)
     history = frame_from_bytes(blobs["history"])

@@ -11,6 +11,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -379,21 +380,29 @@ def read_csv_sample(raw: bytes, fmt: CsvFormat, name: str) -> pd.DataFrame:
     return frame
 
 
+NA_WORDS_KEPT: dict[str, Any] = {"keep_default_na": False, "na_values": [""]}
+"""pandas' reading of cells as written: only an empty one is missing (not NA, N/A, null...)."""
+
+
 def read_csv_full(
-    raw: bytes, fmt: CsvFormat, name: str, dtypes: Mapping[str, str]
+    raw: bytes, fmt: CsvFormat, name: str, dtypes: Mapping[str, str], *, na_words: bool = True
 ) -> tuple[pd.DataFrame, CsvFormat]:
     """The whole file, and its format (the encoding falls back to Windows-1252 when a byte past
-    the sample is not UTF-8). `dtypes` names columns to keep as text (e.g. keys such as 007)."""
+    the sample is not UTF-8). `dtypes` names columns to keep as text (e.g. keys such as 007).
+    ``na_words=False`` reads a cell that says NA, N/A, null... as that text, not as missing (an
+    events file's names and reasons)."""
     try:
-        return _read_csv(raw, fmt, name, dtypes), fmt
+        return _read_csv(raw, fmt, name, dtypes, na_words), fmt
     except UnicodeDecodeError:
         if not fmt.encoding.startswith("utf-8"):
             raise
     fallback = dataclasses.replace(fmt, encoding=legacy_encoding(raw))
-    return _read_csv(raw, fallback, name, dtypes), fallback
+    return _read_csv(raw, fallback, name, dtypes, na_words), fallback
 
 
-def _read_csv(raw: bytes, fmt: CsvFormat, name: str, dtypes: Mapping[str, str]) -> pd.DataFrame:
+def _read_csv(
+    raw: bytes, fmt: CsvFormat, name: str, dtypes: Mapping[str, str], na_words: bool = True
+) -> pd.DataFrame:
     # The header is cleaned after reading, so map dtypes back to the raw header names.
     raw_header = pd.read_csv(io.BytesIO(raw), nrows=0, **_csv_kwargs(fmt)).columns
     cleaned = clean_header(raw_header)
@@ -404,7 +413,12 @@ def _read_csv(raw: bytes, fmt: CsvFormat, name: str, dtypes: Mapping[str, str]) 
             # Mixed types in a column (a text cell among numbers) are handled by the caller;
             # pandas' DtypeWarning about them is not for the user. Uploads are read in threads
             # side by side: catch_warnings would leave its filter behind (see quiet.py).
-            frame = pd.read_csv(io.BytesIO(raw), dtype=dtype, **_csv_kwargs(fmt))
+            frame = pd.read_csv(
+                io.BytesIO(raw),
+                dtype=dtype,
+                **_csv_kwargs(fmt),
+                **({} if na_words else NA_WORDS_KEPT),
+            )
     except pd.errors.ParserError as exc:
         raise IngestError([_parser_problem(name, exc)]) from None
     except UnicodeDecodeError:
@@ -508,10 +522,11 @@ def _has_named_index(frame: pd.DataFrame) -> bool:
 
 
 def read_xlsx(
-    raw: bytes, name: str, sheet: str | None = None
+    raw: bytes, name: str, sheet: str | None = None, *, na_words: bool = True
 ) -> tuple[pd.DataFrame, list[str], int]:
     """(first sheet, notes, spreadsheet row of its first data row). With `sheet`, the sheet of
-    that name (any case) when the workbook has one, else the first.
+    that name (any case) when the workbook has one, else the first. ``na_words=False`` reads a
+    cell that says NA, N/A, null... as that text, not as missing (as `read_csv_full`).
 
     The header is the first row with two or more cells; a title above it is skipped. Bounded
     before openpyxl opens the file (every part's size and packing, its XML tags) and row by row
@@ -521,7 +536,7 @@ def read_xlsx(
     bounds.check_xlsx_tags(raw, name)
     try:
         sheet_names, read, data = _xlsx_sheet(raw, name, sheet)
-        grid = _xlsx_grid(data)
+        grid = _xlsx_grid(data, na_words)
     except IngestError:
         raise
     except Exception as exc:  # openpyxl raises many types for damaged files
@@ -627,14 +642,19 @@ def _xlsx_sheet(
         book.close()
 
 
-def _xlsx_grid(data: list[list[object]]) -> pd.DataFrame:
+def _xlsx_grid(data: list[list[object]], na_words: bool = True) -> pd.DataFrame:
     """The rows as pandas' read_excel(header=None, dtype=object) makes them a frame: padded to
-    the widest row, its usual missing-value texts (NA, N/A, ...) read as missing."""
+    the widest row, its usual missing-value texts (NA, N/A, ...) read as missing unless
+    ``na_words=False``."""
     if not data:
         return pd.DataFrame()
     width = max(len(row) for row in data)
     rows = [row + [""] * (width - len(row)) for row in data]
     parser = pd.io.parsers.TextParser(  # type: ignore[attr-defined]
-        rows, header=None, dtype=object, skip_blank_lines=False
+        rows,
+        header=None,
+        dtype=object,
+        skip_blank_lines=False,
+        **({} if na_words else NA_WORDS_KEPT),
     )
     return parser.read()
