@@ -1669,7 +1669,9 @@ def _pg_tools(url: str) -> Iterator[tuple[str | None, dict[str, str]]]:
     if not hidden:
         yield None, env
         return
-    named = _query_value(url, "service")
+    # libpq takes the environment's PGSERVICE where the URL names no service: it is named
+    # here too, else the tools would be given this service in its place and miss its server
+    named = _query_value(url, "service") or env.get("PGSERVICE") or None
     service = named or "forecast-store"
     lines = [f"{name}={value}" for name, value in hidden.items()]
     if named:
@@ -1708,10 +1710,14 @@ def _hidden_settings(url: str) -> dict[str, str]:
 def _service_section(service: str, env: dict[str, str]) -> list[str]:
     """The settings of the connection `service` as libpq finds them: in the user's service file
     (PGSERVICEFILE, else ~/.pg_service.conf), else in the system's (pg_service.conf in
-    PGSYSCONFDIR, else PostgreSQL's configuration folder); none where no file names it."""
+    PGSYSCONFDIR, else PostgreSQL's configuration folder), its section begun by a line
+    ``[service]`` (what follows the ``]`` not read, as libpq reads it). A service no file
+    holds is refused (libpq refuses it too), before anything changes: the tools would
+    otherwise reach the default server."""
     user = env.get("PGSERVICEFILE") or os.path.join(os.path.expanduser("~"), ".pg_service.conf")
     system = env.get("PGSYSCONFDIR") or _said_by("pg_config", "--sysconfdir").strip()
-    for file in (Path(user), Path(system or "/etc/postgresql-common") / "pg_service.conf"):
+    files = (Path(user), Path(system or "/etc/postgresql-common") / "pg_service.conf")
+    for file in files:
         try:
             text = file.read_text(encoding="utf-8", errors="replace")
         except OSError:
@@ -1721,12 +1727,16 @@ def _service_section(service: str, env: dict[str, str]) -> list[str]:
             if line.startswith("["):
                 if section is not None:
                     break
-                section = [] if line == f"[{service}]" else None
+                section = [] if line[1:].startswith(f"{service}]") else None
             elif section is not None and line and not line.startswith("#"):
                 section.append(line)
         if section is not None:
             return section
-    return []
+    raise Invalid(
+        f"the connection service {service!r} the URL names (its service=, else PGSERVICE) is in "
+        f"no service file PostgreSQL's tools read ({' nor '.join(map(str, files))}); nothing "
+        "was changed: add it to one, or give the server in the URL"
+    )
 
 
 _SECRET_QUERY = ("password", "passfile")
