@@ -1429,6 +1429,8 @@ def test_no_secret_of_the_url_is_on_a_command_line_the_restore_runs(
     assert passphrase not in argv
     assert str(given.password) not in argv
     assert passphrase not in said
+    # the undo printed, pasted after the service file is gone, says what to add back
+    assert "`forecast store restore" in said and "the URL's sslpassword= left out of it" in said
     for line in (tmp_path / "service-files.txt").read_text().splitlines():
         path, mode = line.rsplit(" ", 1)
         assert mode == "600", line  # for the user's eyes only while the tool runs

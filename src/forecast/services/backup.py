@@ -153,8 +153,8 @@ def backup_store(
         url = resolve_db_url(db_url, data_dir)
         raise Invalid(
             "the plan store is a PostgreSQL database, which this command does not copy; back it "
-            f"up with PostgreSQL's own tool: {pg_dump_command(url, target)} (the password from "
-            f"PGPASSWORD or ~/.pgpass); `forecast store restore {target} --db URL` puts it back"
+            f"up with PostgreSQL's own tool: {pg_dump_command(url, target)} "
+            f"({by_hand_supply(url)}); `forecast store restore {target} --db URL` puts it back"
         )
     if not source.is_file():
         raise NotFound(
@@ -1358,7 +1358,7 @@ def _restore_postgres(
         raise Unavailable(
             f"pg_restore is not installed here; nothing was changed: install Debian's package "
             f"{PG_CLIENT_PACKAGE} (PostgreSQL's client tools) and restore again. Restoring by "
-            f"hand (`{manual}`, the password from PGPASSWORD or ~/.pgpass) leaves out what this "
+            f"hand (`{manual}`, {by_hand_supply(url)}) leaves out what this "
             "command does before it (it refuses an archive holding anything but the store's "
             "tables, and keeps a copy of the store as it was) and after it: the sign-ins saved "
             "in the backup would be open again, the store log would not record the restore, and "
@@ -1559,7 +1559,7 @@ def _refuse_a_copy_that_could_not_undo(program: str, copy: Path, url: str, manua
         f"the store in {without_password(url)} holds what a plan store does not define "
         f"({shown}): the copy of it the restore keeps, to put it back, could not be restored, "
         "so nothing was changed: drop it (as its owner) and restore again, or restore by hand "
-        f"(`{manual}`, the password from PGPASSWORD or ~/.pgpass), which keeps no copy"
+        f"(`{manual}`, {by_hand_supply(url)}), which keeps no copy"
     )
 
 
@@ -1604,8 +1604,8 @@ def _aftercare_failed(
             ["forecast", "store", "restore", str(safety_copy), "--db", url_without_password(url)]
         )
         kept = (
-            f"; the store as it was is kept in {safety_copy}: `{undo}` puts it back (the "
-            "password from PGPASSWORD or ~/.pgpass)"
+            f"; the store as it was is kept in {safety_copy}: `{undo}` puts it back "
+            f"({by_hand_supply(url)})"
         )
     return Unavailable(
         f"pg_restore restored {source} into {shown_url}, but what follows a restore failed "
@@ -2347,6 +2347,24 @@ def _postgres_installation_keys(url: str, changed: str = "changed") -> dict[str,
     finally:
         engine.dispose()
     return {str(name): str(value) for name, value in rows}
+
+
+def by_hand_supply(url: str) -> str:
+    """What a command printed for `url` (to run by hand, maybe after this process is gone, its
+    service file with it) leaves the user to supply: the password, from PGPASSWORD or
+    ~/.pgpass, and the URL's query settings not known to be harmless, left out of it as a
+    secret may be among them (sslpassword=, the client key's passphrase): named, never their
+    values."""
+    said = "the password from PGPASSWORD or ~/.pgpass"
+    left = [
+        f"{name}=" for name in _without_secrets(make_url(url).query) if not is_shown_setting(name)
+    ]
+    if left:
+        said += (
+            f"; the URL's {', '.join(left)} left out of it, as a secret may be: add "
+            f"{'it' if len(left) == 1 else 'them'} to its URL, or to a connection service"
+        )
+    return said
 
 
 def url_without_password(url: str, driver: str | None = None, *, service: str | None = None) -> str:
