@@ -1552,3 +1552,24 @@ def test_a_service_whose_section_name_has_a_comment_after_it_keeps_its_settings(
     said = " ".join(restored.output.split())
     assert restored.exit_code == 0, said
     assert plans.get_plan(store, plan_id).version == 1
+
+
+def test_a_setting_the_tools_do_not_know_is_named_not_their_service_file(backed_up):
+    """The store's driver may know a setting of the URL's (sslnegotiation=, PostgreSQL 17's)
+    that an older pg_dump does not: it read it in a service file of the restore's, gone by
+    the time the user reads the error, so the error names the setting, not that file."""
+    tools = subprocess.run(["pg_dump", "--version"], capture_output=True, text=True).stdout
+    if int(re.search(r"(\d+)\.", tools).group(1)) >= 17:
+        pytest.skip(f"this pg_dump knows sslnegotiation= ({tools.strip()})")
+    database, store, plan_id, backup = backed_up
+    url = make_url(database).update_query_dict({"sslnegotiation": "postgres"})
+
+    restored = runner.invoke(
+        app, ["store", "restore", str(backup), "--db", url.render_as_string(hide_password=False)]
+    )
+
+    said = " ".join(restored.output.split())
+    assert restored.exit_code != 0
+    assert "the URL's setting sslnegotiation= is not one" in said
+    assert "service file" not in said and "nothing was changed" in said
+    assert plans.get_plan(store, plan_id).version == 2

@@ -1761,11 +1761,35 @@ def _without_secrets(query: Any) -> dict[str, Any]:
     return {name: value for name, value in query.items() if name not in _SECRET_QUERY}
 
 
+_OWN_SERVICE_FILE_ERROR = re.compile(
+    r'syntax error in service file "[^"\n]*/forecast-pg-[^/"\n]*/pg_service\.conf", line (\d+)'
+)
+"""How libpq refuses a line of the service file `_pg_tools` wrote (gone by the time it is
+said): a keyword it does not know, a setting of the URL's that a newer libpq (the store's
+driver's) knows but the tools' does not."""
+
+
+def _unknown_setting(found: re.Match[str], url: str) -> str:
+    """libpq's refusal of line `found` of `_pg_tools`'s service file said as the URL's setting
+    it holds (lines 2 on: `_hidden_settings`, in order); a line copied from the user's own
+    service (after those) is said as one of that service's."""
+    names = list(_hidden_settings(url))
+    line = int(found.group(1))
+    if 2 <= line < len(names) + 2:
+        return (
+            f"the URL's setting {names[line - 2]}= is not one this release of PostgreSQL's "
+            "client tools knows (leave it out of the URL, or install the tools of a newer "
+            "release)"
+        )
+    return "the settings of the URL's connection service hold one PostgreSQL's client tools cannot read"
+
+
 def _pg_said(text: str, url: str) -> str:
     """What a PostgreSQL tool printed, on one line, without the URL's password: where it stands
     as a word of its own (a URL's, a quoted one), not inside another (a password "forecast"
     leaves a database forecast_x named as it is)."""
-    said = " ".join(text.split())
+    said = _OWN_SERVICE_FILE_ERROR.sub(lambda found: _unknown_setting(found, url), text)
+    said = " ".join(said.split())
     password = _url_password(url)
     if password:
         word = str(password)
