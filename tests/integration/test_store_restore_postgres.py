@@ -1429,6 +1429,8 @@ def test_no_secret_of_the_url_is_on_a_command_line_the_restore_runs(
     assert passphrase not in argv
     assert str(given.password) not in argv
     assert passphrase not in said
+    # the undo printed, pasted after the service file is gone, says what to add back
+    assert "`forecast store restore" in said and "the URL's sslpassword= left out of it" in said
     for line in (tmp_path / "service-files.txt").read_text().splitlines():
         path, mode = line.rsplit(" ", 1)
         assert mode == "600", line  # for the user's eyes only while the tool runs
@@ -1487,3 +1489,87 @@ def test_a_passphrase_no_service_file_can_hold_is_refused_before_anything_change
     assert "ends with a space" not in said
     assert plans.get_plan(store, plan_id).version == 2
     assert not list(Path(os.environ["FORECAST_DATA_DIR"]).glob("*.dump"))
+
+
+def test_a_service_named_by_pgservice_keeps_its_settings_with_the_passphrase_hidden(
+    backed_up, tmp_path, monkeypatch
+):
+    """A user may name the server by the environment's PGSERVICE rather than the URL's
+    service=: with a passphrase in the URL, the tools still reach the database that service
+    names (not the local default server and database)."""
+    database, store, plan_id, backup = backed_up
+    given = make_url(database)
+    services = tmp_path / "services.conf"
+    services.write_text(f"[plans]\nhost={given.host}\nport={given.port}\ndbname={given.database}\n")
+    monkeypatch.setenv("PGSERVICEFILE", str(services))
+    monkeypatch.setenv("PGSERVICE", "plans")
+    calls = _argv_recorded(tmp_path, monkeypatch)
+    passphrase = "k3y-passphrase-" + uuid.uuid4().hex[:8]
+    url = sa.URL.create(
+        given.drivername,
+        username=given.username,
+        password=given.password,
+        query={"sslpassword": passphrase},
+    )
+
+    restored = runner.invoke(
+        app, ["store", "restore", str(backup), "--db", url.render_as_string(hide_password=False)]
+    )
+
+    said = " ".join(restored.output.split())
+    assert restored.exit_code == 0, said
+    assert plans.get_plan(store, plan_id).version == 1
+    argv = calls.read_text()
+    assert "/pg_dump\n" in argv and "/psql\n" in argv
+    assert passphrase not in argv and passphrase not in said
+
+
+def test_a_service_whose_section_name_has_a_comment_after_it_keeps_its_settings(
+    backed_up, tmp_path, monkeypatch
+):
+    """The tools are given a service file of their own for a URL's secrets: the URL's service=
+    is copied into it as libpq reads the user's file (what follows ``[plans]`` on its line
+    not read), else the tools would miss its server."""
+    database, store, plan_id, backup = backed_up
+    given = make_url(database)
+    services = tmp_path / "services.conf"
+    services.write_text(
+        f"[plans]  # the planning database\nhost={given.host}\nport={given.port}\n"
+        f"dbname={given.database}\n"
+    )
+    monkeypatch.setenv("PGSERVICEFILE", str(services))
+    url = sa.URL.create(
+        given.drivername,
+        username=given.username,
+        password=given.password,
+        query={"service": "plans", "sslpassword": "k3y-passphrase"},
+    )
+
+    restored = runner.invoke(
+        app, ["store", "restore", str(backup), "--db", url.render_as_string(hide_password=False)]
+    )
+
+    said = " ".join(restored.output.split())
+    assert restored.exit_code == 0, said
+    assert plans.get_plan(store, plan_id).version == 1
+
+
+def test_a_setting_the_tools_do_not_know_is_named_not_their_service_file(backed_up):
+    """The store's driver may know a setting of the URL's (sslnegotiation=, PostgreSQL 17's)
+    that an older pg_dump does not: it read it in a service file of the restore's, gone by
+    the time the user reads the error, so the error names the setting, not that file."""
+    tools = subprocess.run(["pg_dump", "--version"], capture_output=True, text=True).stdout
+    if int(re.search(r"(\d+)\.", tools).group(1)) >= 17:
+        pytest.skip(f"this pg_dump knows sslnegotiation= ({tools.strip()})")
+    database, store, plan_id, backup = backed_up
+    url = make_url(database).update_query_dict({"sslnegotiation": "postgres"})
+
+    restored = runner.invoke(
+        app, ["store", "restore", str(backup), "--db", url.render_as_string(hide_password=False)]
+    )
+
+    said = " ".join(restored.output.split())
+    assert restored.exit_code != 0
+    assert "the URL's setting sslnegotiation= is not one" in said
+    assert "service file" not in said and "nothing was changed" in said
+    assert plans.get_plan(store, plan_id).version == 2

@@ -130,3 +130,15 @@ def test_the_pg_dump_command_backup_prints_holds_no_secret_setting(setting, tmp_
     assert "pg_dump --format=custom" in result.stderr
     assert "sslmode=require" in result.stderr  # the harmless settings reach the server still
     assert SECRET not in result.output
+
+
+def test_the_pg_dump_command_backup_prints_names_the_settings_it_leaves_out(tmp_path):
+    """The printed command is run by hand, later: a setting it leaves out as possibly secret
+    (the key's passphrase; requirepeer=, which libpq checks the server by) is named, so that
+    the user adds it back rather than connect without it, its value never shown."""
+    url = f"postgresql://u@h/db?sslmode=require&sslpassword={SECRET}&requirepeer=peer-7a1"
+    result = _invoke("store", "backup", str(tmp_path / "x.dump"), "--db", url)
+    said = " ".join(result.stderr.split())
+    assert result.exit_code == 2, result.output
+    assert "the URL's sslpassword=, requirepeer= left out of it" in said
+    assert SECRET not in result.output and "peer-7a1" not in said

@@ -181,8 +181,8 @@ def _echo_postgres_restore(done: Any, db: str | None, data_dir: Path | None, as_
     )
     if undo is not None:
         typer.echo(
-            f"the store as it was is kept in {done.safety_copy}: `{undo}` puts it back (the "
-            "password from PGPASSWORD or ~/.pgpass)"
+            f"the store as it was is kept in {done.safety_copy}: `{undo}` puts it back "
+            f"({backup.by_hand_supply(backup.resolve_db_url(db, data_dir))})"
         )
     if kept:
         _echo_kept(kept, db, data_dir, store_words)

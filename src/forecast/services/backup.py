@@ -153,8 +153,8 @@ def backup_store(
         url = resolve_db_url(db_url, data_dir)
         raise Invalid(
             "the plan store is a PostgreSQL database, which this command does not copy; back it "
-            f"up with PostgreSQL's own tool: {pg_dump_command(url, target)} (the password from "
-            f"PGPASSWORD or ~/.pgpass); `forecast store restore {target} --db URL` puts it back"
+            f"up with PostgreSQL's own tool: {pg_dump_command(url, target)} "
+            f"({by_hand_supply(url)}); `forecast store restore {target} --db URL` puts it back"
         )
     if not source.is_file():
         raise NotFound(
@@ -1358,7 +1358,7 @@ def _restore_postgres(
         raise Unavailable(
             f"pg_restore is not installed here; nothing was changed: install Debian's package "
             f"{PG_CLIENT_PACKAGE} (PostgreSQL's client tools) and restore again. Restoring by "
-            f"hand (`{manual}`, the password from PGPASSWORD or ~/.pgpass) leaves out what this "
+            f"hand (`{manual}`, {by_hand_supply(url)}) leaves out what this "
             "command does before it (it refuses an archive holding anything but the store's "
             "tables, and keeps a copy of the store as it was) and after it: the sign-ins saved "
             "in the backup would be open again, the store log would not record the restore, and "
@@ -1559,7 +1559,7 @@ def _refuse_a_copy_that_could_not_undo(program: str, copy: Path, url: str, manua
         f"the store in {without_password(url)} holds what a plan store does not define "
         f"({shown}): the copy of it the restore keeps, to put it back, could not be restored, "
         "so nothing was changed: drop it (as its owner) and restore again, or restore by hand "
-        f"(`{manual}`, the password from PGPASSWORD or ~/.pgpass), which keeps no copy"
+        f"(`{manual}`, {by_hand_supply(url)}), which keeps no copy"
     )
 
 
@@ -1604,8 +1604,8 @@ def _aftercare_failed(
             ["forecast", "store", "restore", str(safety_copy), "--db", url_without_password(url)]
         )
         kept = (
-            f"; the store as it was is kept in {safety_copy}: `{undo}` puts it back (the "
-            "password from PGPASSWORD or ~/.pgpass)"
+            f"; the store as it was is kept in {safety_copy}: `{undo}` puts it back "
+            f"({by_hand_supply(url)})"
         )
     return Unavailable(
         f"pg_restore restored {source} into {shown_url}, but what follows a restore failed "
@@ -1669,7 +1669,9 @@ def _pg_tools(url: str) -> Iterator[tuple[str | None, dict[str, str]]]:
     if not hidden:
         yield None, env
         return
-    named = _query_value(url, "service")
+    # libpq takes the environment's PGSERVICE where the URL names no service: it is named
+    # here too, else the tools would be given this service in its place and miss its server
+    named = _query_value(url, "service") or env.get("PGSERVICE") or None
     service = named or "forecast-store"
     lines = [f"{name}={value}" for name, value in hidden.items()]
     if named:
@@ -1708,10 +1710,14 @@ def _hidden_settings(url: str) -> dict[str, str]:
 def _service_section(service: str, env: dict[str, str]) -> list[str]:
     """The settings of the connection `service` as libpq finds them: in the user's service file
     (PGSERVICEFILE, else ~/.pg_service.conf), else in the system's (pg_service.conf in
-    PGSYSCONFDIR, else PostgreSQL's configuration folder); none where no file names it."""
+    PGSYSCONFDIR, else PostgreSQL's configuration folder), its section begun by a line
+    ``[service]`` (what follows the ``]`` not read, as libpq reads it). A service no file
+    holds is refused (libpq refuses it too), before anything changes: the tools would
+    otherwise reach the default server."""
     user = env.get("PGSERVICEFILE") or os.path.join(os.path.expanduser("~"), ".pg_service.conf")
     system = env.get("PGSYSCONFDIR") or _said_by("pg_config", "--sysconfdir").strip()
-    for file in (Path(user), Path(system or "/etc/postgresql-common") / "pg_service.conf"):
+    files = (Path(user), Path(system or "/etc/postgresql-common") / "pg_service.conf")
+    for file in files:
         try:
             text = file.read_text(encoding="utf-8", errors="replace")
         except OSError:
@@ -1721,12 +1727,16 @@ def _service_section(service: str, env: dict[str, str]) -> list[str]:
             if line.startswith("["):
                 if section is not None:
                     break
-                section = [] if line == f"[{service}]" else None
+                section = [] if line[1:].startswith(f"{service}]") else None
             elif section is not None and line and not line.startswith("#"):
                 section.append(line)
         if section is not None:
             return section
-    return []
+    raise Invalid(
+        f"the connection service {service!r} the URL names (its service=, else PGSERVICE) is in "
+        f"no service file PostgreSQL's tools read ({' nor '.join(map(str, files))}); nothing "
+        "was changed: add it to one, or give the server in the URL"
+    )
 
 
 _SECRET_QUERY = ("password", "passfile")
@@ -1751,11 +1761,35 @@ def _without_secrets(query: Any) -> dict[str, Any]:
     return {name: value for name, value in query.items() if name not in _SECRET_QUERY}
 
 
+_OWN_SERVICE_FILE_ERROR = re.compile(
+    r'syntax error in service file "[^"\n]*/forecast-pg-[^/"\n]*/pg_service\.conf", line (\d+)'
+)
+"""How libpq refuses a line of the service file `_pg_tools` wrote (gone by the time it is
+said): a keyword it does not know, a setting of the URL's that a newer libpq (the store's
+driver's) knows but the tools' does not."""
+
+
+def _unknown_setting(found: re.Match[str], url: str) -> str:
+    """libpq's refusal of line `found` of `_pg_tools`'s service file said as the URL's setting
+    it holds (lines 2 on: `_hidden_settings`, in order); a line copied from the user's own
+    service (after those) is said as one of that service's."""
+    names = list(_hidden_settings(url))
+    line = int(found.group(1))
+    if 2 <= line < len(names) + 2:
+        return (
+            f"the URL's setting {names[line - 2]}= is not one this release of PostgreSQL's "
+            "client tools knows (leave it out of the URL, or install the tools of a newer "
+            "release)"
+        )
+    return "the settings of the URL's connection service hold one PostgreSQL's client tools cannot read"
+
+
 def _pg_said(text: str, url: str) -> str:
     """What a PostgreSQL tool printed, on one line, without the URL's password: where it stands
     as a word of its own (a URL's, a quoted one), not inside another (a password "forecast"
     leaves a database forecast_x named as it is)."""
-    said = " ".join(text.split())
+    said = _OWN_SERVICE_FILE_ERROR.sub(lambda found: _unknown_setting(found, url), text)
+    said = " ".join(said.split())
     password = _url_password(url)
     if password:
         word = str(password)
@@ -2337,6 +2371,24 @@ def _postgres_installation_keys(url: str, changed: str = "changed") -> dict[str,
     finally:
         engine.dispose()
     return {str(name): str(value) for name, value in rows}
+
+
+def by_hand_supply(url: str) -> str:
+    """What a command printed for `url` (to run by hand, maybe after this process is gone, its
+    service file with it) leaves the user to supply: the password, from PGPASSWORD or
+    ~/.pgpass, and the URL's query settings not known to be harmless, left out of it as a
+    secret may be among them (sslpassword=, the client key's passphrase): named, never their
+    values."""
+    said = "the password from PGPASSWORD or ~/.pgpass"
+    left = [
+        f"{name}=" for name in _without_secrets(make_url(url).query) if not is_shown_setting(name)
+    ]
+    if left:
+        said += (
+            f"; the URL's {', '.join(left)} left out of it, as a secret may be: add "
+            f"{'it' if len(left) == 1 else 'them'} to its URL, or to a connection service"
+        )
+    return said
 
 
 def url_without_password(url: str, driver: str | None = None, *, service: str | None = None) -> str:
