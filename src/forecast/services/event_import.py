@@ -33,7 +33,7 @@ from forecast.engine.ingest.bounds import FileTooBig, read_bounded
 from forecast.money import DEFAULT_LOCALE, check_whole, typed_percent
 from forecast.overrides import Event, OverrideError, Scope
 from forecast.plan import PlanState, utc_now
-from forecast.services import exports, plan_frames, plans, system
+from forecast.services import exports, plan_checks, plan_frames, plans, system
 from forecast.services.errors import Invalid
 from forecast.services.money import MoneyError, event_value
 from forecast.services.plan_file import InvalidFile
@@ -229,6 +229,7 @@ def import_events(
         ]
     new, skipped = _without_repeats(rows, system.events_of(state))
     if new:
+        _check_count(state, len(new), shown)
         _check_bounds(store, state, [event for _, event in new], shown)
     if dry_run or not new:
         numbered = _numbered([event for _, event in new], state.next_event_number)
@@ -791,6 +792,15 @@ def _with_suggestions(
         (row, replace(event, author=actor, created_at=utc_now(), suggested=offer))
         for (row, event), offer in zip(rows, offered, strict=True)
     ]
+
+
+def _check_count(state: PlanState, adding: int, shown: str) -> None:
+    """Refuse the whole file when its events, added to the plan's own, are more than a plan may
+    hold (`plan_checks.count_problem`), before the system plan is computed with them."""
+    problem = plan_checks.count_problem("events", len(state.events), len(state.events) + adding)
+    if problem is not None:
+        found = Problem.whole_file(shown, problem, "import fewer events")
+        raise InvalidFile(f"events: {found}", [found])
 
 
 def _check_bounds(store: PlanRepository, state: PlanState, events: list[Event], shown: str) -> None:

@@ -3,9 +3,14 @@ threshold, the model."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from forecast import bounds
 from forecast.bounds import MAX_HORIZON as MAX_HORIZON  # re-exported for the pages
 from forecast.services.errors import Fix, FixKey, Invalid
+
+if TYPE_CHECKING:
+    from forecast.plan import PlanState
 
 
 def check_model(model: str) -> None:
@@ -66,3 +71,48 @@ def threshold_problem(threshold: float) -> str | None:
         "the deviation threshold must be more than 0 % and at most 100 % (as a fraction, "
         f"more than 0 and at most 1: 0.2 is 20 %), got {shown}"
     )
+
+
+# -- how many parts a plan holds (`forecast.bounds`: a bundle's plan is held to the same) ------
+
+_PARTS = {
+    "events": (
+        "events",
+        "MAX_PLAN_EVENTS",
+        "remove events the plan no longer needs (past ones, ones another event replaced) first",
+    ),
+    "explanations": (
+        "explanations (those replaced kept too)",
+        "MAX_PLAN_EXPLANATIONS",
+        "explain a team's period or an event's deviations at once instead of cell by cell",
+    ),
+    "factors": (
+        "marked factors",
+        "MAX_PLAN_FACTORS",
+        "mark no more factors in this plan; a new plan made from its sales file starts without",
+    ),
+}
+
+
+def count_problem(part: str, had: int, has: int) -> str | None:
+    """Why a change that takes the plan's `part` ("events", "explanations", "factors") from `had`
+    to `has` is refused: more than a plan may hold (`forecast.bounds`), so that its own export
+    imports again. None when it stays within, or does not grow (a plan already over its bound
+    may still shed parts)."""
+    what, bound, fix = _PARTS[part]
+    most = getattr(bounds, bound)
+    if has <= most or has <= had:
+        return None
+    return (
+        f"a plan holds at most {most:,} {what}, so that its export can be imported again; "
+        f"this one has {had:,} and the change would bring it to {has:,}: {fix}"
+    )
+
+
+def check_counts(had: PlanState, has: PlanState) -> None:
+    """Refuse (``Invalid``, nothing written) a change from plan `had` to plan `has` that grows
+    its events, explanations or factors past what a plan may hold (`count_problem`)."""
+    for part in _PARTS:
+        problem = count_problem(part, len(getattr(had, part)), len(getattr(has, part)))
+        if problem is not None:
+            raise Invalid(f"{problem}; nothing was changed")

@@ -21,7 +21,7 @@ from forecast import overrides, schema
 from forecast.plan import PlanState
 from forecast.services import plan_totals
 from forecast.services.errors import Fix, FixKey, Forbidden, Invalid, Locked, NotFound, StaleVersion
-from forecast.services.plan_checks import check_actor, check_text
+from forecast.services.plan_checks import check_actor, check_counts, check_text
 from forecast.services.plan_frames import (
     ATTRIBUTES,
     BASELINE,
@@ -242,6 +242,7 @@ def change_plan(
             raise store.stale_error(state.plan_id, expected)
         working = state.copy()
         what, before, after = mutate(working)
+        check_counts(state, working)  # every write path: events, explanations, factors
         # The plan totals rest on the events and the data: rewritten with them, in one transaction.
         totals = plan_totals.written_with(store, state, working, blobs)
         try:

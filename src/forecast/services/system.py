@@ -582,6 +582,14 @@ def typed_value(value: float | str, effect: str | None, currency: str | None) ->
         raise InvalidValue(str(exc), effect=effect) from exc
 
 
+def _refuse_more(part: str, had: int, adding: int) -> None:
+    """Refuse adding `adding` `part` to a plan that holds `had` before any work is done for them
+    (`plan_checks.count_problem`; the write path checks again what it saves)."""
+    problem = plan_checks.count_problem(part, had, had + adding)
+    if problem is not None:
+        raise Invalid(f"{problem}; nothing was changed")
+
+
 def add_event(
     store: PlanRepository,
     plan: str,
@@ -608,6 +616,7 @@ def add_event(
         value = typed_value(value, effect, state.currency)
     plans.require_role(state, actor, "planner", "add events")
     plans.require_unlocked(state, "add events")
+    _refuse_more("events", len(state.events), 1)  # before the system plan is computed
     scope = scope or Scope()
     _valid_dates(start, end)
     suggestion, already = _offer(store, state, kind, scope, start, end)
@@ -1450,6 +1459,7 @@ def _mark_factor_once(
     state = plans.get_plan(store, plan)
     plans.require_role(state, actor, "planner", "mark factors")
     plans.require_unlocked(state, "mark factors")
+    _refuse_more("factors", len(state.factors), 1)  # before the series are forecast again
     name = (name or "").strip()
     if not name:
         raise Invalid("a factor needs a name (e.g. 'became a hit')")
