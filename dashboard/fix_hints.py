@@ -93,6 +93,10 @@ PAGE_FIXES: Mapping[FixKey, str] = {
         "by another installation' on the Plans page (recorded in the audit log)"
     ),
     FixKey.EXPORT_BUNDLE: "export it again where it came from, with 'JSON bundle' on the Plans page",
+    FixKey.SHORTEN_AT_SOURCE: (
+        "shorten that text in the plan the bundle came from (the gist there, the details in a "
+        "document it names), then export that plan again with 'JSON bundle' on its Plans page"
+    ),
     FixKey.IMPORT_UNDER_NAME: (
         "type another name in 'Import under the name' on the Plans page and drop the bundle again"
     ),

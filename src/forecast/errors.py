@@ -49,6 +49,7 @@ class FixKey(StrEnum):
     TRUST_AS_ADMIN = "trust_as_admin"  # a foreign bundle imported on trust by a non-admin
     TRUST_BUNDLE = "trust_bundle"  # a foreign bundle without trust
     EXPORT_BUNDLE = "export_bundle"  # a file that is no (complete) bundle
+    SHORTEN_AT_SOURCE = "shorten_at_source"  # a bundle holding a text longer than a plan takes
     IMPORT_UNDER_NAME = "import_under_name"  # a bundle whose plan name is taken here
     ADD_OWNER = "add_owner"  # the last owner of a plan cannot give up the role
     NAME_USER = "name_user"  # no acting user
@@ -142,6 +143,10 @@ NEUTRAL_FIXES: Mapping[FixKey, str] = {
     FixKey.TRUST_BUNDLE: "import it on trust only if you trust where it came from (an admin's "
     "choice, recorded in the audit log)",
     FixKey.EXPORT_BUNDLE: "export the plan again as a JSON bundle where it came from",
+    FixKey.SHORTEN_AT_SOURCE: (
+        "shorten that text in the plan the bundle came from (the gist there, the details in a "
+        "document it names), then export that plan again as a JSON bundle"
+    ),
     FixKey.IMPORT_UNDER_NAME: "import it under another name",
     FixKey.ADD_OWNER: "make another member owner first",
     FixKey.NAME_USER: "say who is acting",

@@ -13,7 +13,9 @@ from test_bundle_signing import signed
 from test_export import agreed_plan
 from test_services_system import add_promo, new_plan
 
+from dashboard.fix_hints import page_message
 from forecast import bounds
+from forecast.cli.fix_hints import cli_message
 from forecast.services import exports, system
 from forecast.services.errors import Invalid
 from forecast.store import MemoryStore
@@ -71,6 +73,24 @@ def test_an_over_long_text_of_the_system_track_is_refused_naming_the_item(
     content = _system_track_bundle(store)
     content["plan"][part][0][field] = "x" * length
     assert said in _refused(store, content)
+
+
+def test_an_over_long_text_is_to_be_shortened_where_the_bundle_came_from():
+    """The bundle is whole: exporting it again as it is would give the same bundle. The text
+    is shortened in the plan it came from, then that plan exported again."""
+    store = MemoryStore()
+    content = _system_track_bundle(store)
+    content["plan"]["explanations"][0]["text"] = "x" * TOO_LONG
+    with pytest.raises(Invalid) as refused:
+        exports.import_bundle(store, signed(content, store.installation_key()), "ann", name="x")
+    said = str(refused.value)
+    assert said.endswith(
+        "nothing was imported; shorten that text in the plan the bundle came from (the gist "
+        "there, the details in a document it names), then export that plan again as a JSON bundle"
+    )
+    assert "the gist here" not in said  # not this installation's: nothing here holds it
+    assert page_message(refused.value).endswith("with 'JSON bundle' on its Plans page")
+    assert cli_message(refused.value).endswith("`forecast plan export PLAN --format json`")
 
 
 def test_texts_as_long_as_a_person_may_type_them_import():

@@ -9,6 +9,7 @@ The same refusals through the CLI's rendering name the command or the flag inste
 from __future__ import annotations
 
 import copy
+import json
 import pickle
 import re
 from collections.abc import Callable
@@ -16,11 +17,13 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from test_bundle_signing import signed
 from test_export import agreed_plan
 from test_services_negotiation import team_frames, team_plan
 
 from dashboard import components
 from dashboard.fix_hints import PAGE_FIXES, page_text
+from forecast import bounds
 from forecast.cli.fix_hints import CLI_FIXES, cli_message
 from forecast.overrides import Scope
 from forecast.services import (
@@ -120,6 +123,13 @@ def _event(store: MemoryStore, plan: str, **kw: Any) -> Any:
 def _foreign_bundle() -> bytes:
     source = MemoryStore()
     return exports.export_plan(source, agreed_plan(source), "json")
+
+
+def _over_long_note(store: MemoryStore) -> object:
+    """A bundle of this installation whose claim's note is longer than a person may type it."""
+    content = json.loads(exports.export_plan(store, agreed_plan(store), "json"))
+    content["plan"]["negotiation"]["claims"]["a"]["note"] = "n" * (bounds.MAX_TEXT_CHARS + 1)
+    return exports.import_bundle(store, signed(content, store.installation_key()), "olga", name="x")
 
 
 def _accounts_store() -> MemoryStore:
@@ -241,6 +251,7 @@ REFUSALS: dict[FixKey, Callable[[MemoryStore, str], object]] = {
     ),
     FixKey.TRUST_BUNDLE: lambda s, p: exports.import_bundle(s, _foreign_bundle(), "olga"),
     FixKey.EXPORT_BUNDLE: lambda s, p: exports.import_bundle(s, b"not json", "olga"),
+    FixKey.SHORTEN_AT_SOURCE: lambda s, p: _over_long_note(s),
     FixKey.IMPORT_UNDER_NAME: lambda s, p: exports.import_bundle(
         s, exports.export_plan(s, p, "json"), "olga"
     ),

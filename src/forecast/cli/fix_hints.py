@@ -88,6 +88,11 @@ CLI_FIXES: Mapping[FixKey, str] = {
         "--trust` (an admin's choice, recorded in the audit log)"
     ),
     FixKey.EXPORT_BUNDLE: "export it again where it came from, with `forecast plan export PLAN --format json`",
+    FixKey.SHORTEN_AT_SOURCE: (
+        "shorten that text in the plan the bundle came from (the gist there, the details in a "
+        "document it names), then export that plan again with "
+        "`forecast plan export PLAN --format json`"
+    ),
     FixKey.IMPORT_UNDER_NAME: "import it under another name with `forecast plan import FILE --name NEW_NAME`",
     FixKey.ADD_OWNER: (
         "make someone else owner first with `forecast plan grant {plan} USER --role owner`"

@@ -1018,7 +1018,7 @@ def _text_over_bounds(state: PlanState) -> str | None:
         read = text if isinstance(text, str) else str(text)
         if len(read) <= limit:
             return None
-        return bounds.text_problem(field, read, limit)
+        return f"{field} has at most {limit:,} characters; this one has {len(read):,}"
 
     def named(record: Any) -> str:
         called = record.get("name") if isinstance(record, dict) else None
@@ -1074,9 +1074,13 @@ def _plan_document(bundle: export.Bundle) -> PlanState:
             raise _damaged(f"{where} is empty, where an export writes text")
     with _reading("the bundle's plan document", "a plan as an export writes it"):
         state = PlanState.from_dict(doc)
-    found = _free_form_misfit(state) or _text_over_bounds(state)
+    found = _free_form_misfit(state)
     if found is not None:
         raise _damaged(found)
+    too_long = _text_over_bounds(state)
+    if too_long is not None:
+        # the bundle is whole: the text is too long in the plan it came from, fixed there
+        raise Invalid(f"{too_long}; nothing was imported", Fix(FixKey.SHORTEN_AT_SOURCE))
     return state
 
 
