@@ -128,6 +128,7 @@ SYS_EVENTS_UPLOAD = "sys-events-upload"
 SYS_EVENTS_SHIFT = "sys-events-shift"  # move the file's dates by (52w, 1y) before checking
 SYS_EVENTS_FILE_ALERT = "sys-events-file-alert"  # what the import did, under the drop zone
 SYS_EVENTS_DOWNLOAD_CSV = "sys-events-download-csv"  # the button
+SYS_EVENTS_DOWNLOAD_XLSX = "sys-events-download-xlsx"  # the button of a workbook
 SYS_EVENTS_DOWNLOAD = "sys-events-download"  # its dcc.Download
 SYS_DEVIATIONS_GRID = "sys-deviations-grid"
 SYS_EXPLAIN_CODE = "sys-explain-code"

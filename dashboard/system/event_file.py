@@ -1,6 +1,7 @@
 """Importing a file of events on the System plan page: a promotions calendar (CSV or XLSX, the
 events sheet of an export) added in one change, or refused as a whole with every problem listed
-by row and column; and the plan's events downloaded as such a CSV, to edit and import elsewhere."""
+by row and column; and the plan's events downloaded as such a CSV or workbook, to edit and import
+elsewhere."""
 
 from __future__ import annotations
 
@@ -64,21 +65,42 @@ def shift_field() -> Any:
     )
 
 
-def download_button() -> dbc.Button:
-    return dbc.Button(
-        "Download events (CSV)",
-        id=ids.SYS_EVENTS_DOWNLOAD_CSV,
-        color="primary",
-        outline=True,
-        size="sm",
-        title="The plan's events with the columns the import reads: edit them in a spreadsheet "
-        "and drop the file on another plan or a new version",
-    )
+DOWNLOAD_HELP = (
+    "The plan's events with the columns the import reads: edit them in a spreadsheet and drop "
+    "the file on another plan or a new version"
+)
+
+
+def download_buttons() -> list[dbc.Button]:
+    """Download events as CSV, or as a workbook with one "events" sheet (XLSX)."""
+    return [
+        dbc.Button(
+            f"Download events ({label})",
+            id=button,
+            color="primary",
+            outline=True,
+            size="sm",
+            title=DOWNLOAD_HELP,
+        )
+        for label, button in (
+            ("CSV", ids.SYS_EVENTS_DOWNLOAD_CSV),
+            ("XLSX", ids.SYS_EVENTS_DOWNLOAD_XLSX),
+        )
+    ]
 
 
 def download_events(ctx: DashboardContext, n_clicks: Any, session: Any) -> tuple[Any, Any]:
     """(the CSV for the browser, no alert), or (nothing, why not). Reading only: anyone who sees
     the plan may download its events."""
+    return _download(ctx, n_clicks, session, "csv")
+
+
+def download_events_xlsx(ctx: DashboardContext, n_clicks: Any, session: Any) -> tuple[Any, Any]:
+    """`download_events` as a workbook: the export's "events" sheet alone."""
+    return _download(ctx, n_clicks, session, "xlsx")
+
+
+def _download(ctx: DashboardContext, n_clicks: Any, session: Any, fmt: str) -> tuple[Any, Any]:
     if not n_clicks:
         return no_update, no_update
     plan_id = components.action_plan(session)
@@ -87,8 +109,11 @@ def download_events(ctx: DashboardContext, n_clicks: Any, session: Any) -> tuple
     state, alert = components.call_service(lambda: plan_service.get_plan(ctx.store, plan_id))
     if alert is not None:
         return no_update, alert
-    filename = components.export_filename(f"{state.name} events", state.version, "csv")
-    return dcc.send_bytes(exports.events_csv(state), filename), no_update
+    filename = components.export_filename(f"{state.name} events", state.version, fmt)
+    content, alert = components.call_service(lambda: exports.events_file(state, filename))
+    if alert is not None:
+        return no_update, alert
+    return dcc.send_bytes(content, filename), no_update
 
 
 def import_file(
@@ -189,13 +214,17 @@ def register(app: Dash, ctx: DashboardContext) -> None:
             Output(ids.SYS_EVENTS_UPLOAD, "contents"),
         ),
     )
-    bind(
-        app,
-        ctx,
-        download_events,
-        Output(ids.SYS_EVENTS_DOWNLOAD, "data"),
-        ALERT,
-        Input(ids.SYS_EVENTS_DOWNLOAD_CSV, "n_clicks"),
-        State(ids.NAV_SESSION, "data"),
-        prevent_initial_call=True,
-    )
+    for download, button in (
+        (download_events, ids.SYS_EVENTS_DOWNLOAD_CSV),
+        (download_events_xlsx, ids.SYS_EVENTS_DOWNLOAD_XLSX),
+    ):
+        bind(
+            app,
+            ctx,
+            download,
+            Output(ids.SYS_EVENTS_DOWNLOAD, "data", allow_duplicate=True),
+            ALERT,
+            Input(button, "n_clicks"),
+            State(ids.NAV_SESSION, "data"),
+            prevent_initial_call=True,
+        )

@@ -191,7 +191,7 @@ def events_section() -> list[Any]:
             [
                 html.Div(event_file.zone(), className="flex-grow-1"),
                 event_file.shift_field(),
-                event_file.download_button(),
+                *event_file.download_buttons(),
                 dcc.Download(id=ids.SYS_EVENTS_DOWNLOAD),
             ],
             className="d-flex align-items-center gap-2 mt-2 mb-2",

@@ -6,6 +6,7 @@ import re
 import time
 from pathlib import Path
 
+import pandas as pd
 from selenium.common.exceptions import StaleElementReferenceException
 
 from tests.e2e.helpers import UNCHANGED, click, pick, sign_in, type_into
@@ -223,4 +224,16 @@ def test_a_dropped_promotions_calendar_adds_its_events_in_one_go(start_app, e2e_
         time.sleep(0.2)
     assert files, f"no events CSV in {folder}: {list(folder.iterdir())}"
     assert "May flyer" in files[0].read_text(encoding="utf-8")
+    # or as a workbook, whose "events" sheet the import reads as it is
+    click(dash_duo, "#sys-events-download-xlsx")
+    deadline = time.monotonic() + 20
+    books: list[Path] = []
+    while time.monotonic() < deadline:
+        books = list(folder.glob("*events*.xlsx"))
+        if books and not list(folder.glob("*.crdownload")):
+            break
+        time.sleep(0.2)
+    assert books, f"no events workbook in {folder}: {list(folder.iterdir())}"
+    sheet = pd.read_excel(books[0], sheet_name="events")
+    assert list(sheet["name"]) == ["May flyer", "Supplier cut"]
     assert dash_duo.get_logs() == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import io
 import json
 
 import pandas as pd
@@ -17,7 +18,15 @@ from dashboard.context import DashboardContext
 from dashboard.fix_hints import page_text
 from dashboard.system import event_file, events, factors, forms, gate, overview, view
 from forecast.cli.fix_hints import cli_message
-from forecast.services import exports, model_names, plan_frames, plan_standing, system, system_views
+from forecast.services import (
+    event_import,
+    exports,
+    model_names,
+    plan_frames,
+    plan_standing,
+    system,
+    system_views,
+)
 from forecast.services import plans as plan_service
 from forecast.services.errors import Invalid
 from forecast.services.types import Scope
@@ -1027,3 +1036,17 @@ def test_any_member_who_sees_the_plan_downloads_its_events_as_csv(ctx, plan_id):
     with acting_as(ctx.store, "lena"):
         sent, alert = event_file.download_events(ctx, 1, {"plan_id": None})
     assert sent is no_update and "Pick a plan" in text(alert)
+
+
+def test_the_events_download_as_a_workbook_imports_again(ctx, plan_id):
+    version = add_promo(ctx, plan_id).version
+    with acting_as(ctx.store, "lena"):
+        sent, alert = event_file.download_events_xlsx(ctx, 1, {"plan_id": plan_id})
+    assert alert is no_update
+    assert sent["filename"] == f"Unit_plan_events_v{version}.xlsx"
+    content = base64.b64decode(sent["content"])
+    sheet = pd.read_excel(io.BytesIO(content), sheet_name="events")
+    assert list(sheet["name"]) == ["Promo"] and list(sheet["scope"]) == ["StoreType=a"]
+    # the import reads it back: the same event, already in the plan, is skipped
+    done = event_import.import_events(ctx.store, plan_id, "olga", content, sent["filename"])
+    assert done.added == [] and [s.name for s in done.skipped] == ["Promo"]
