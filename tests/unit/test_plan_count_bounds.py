@@ -10,13 +10,16 @@ import pandas as pd
 import pytest
 from test_event_import import CALENDAR
 from test_services_system import HISTORY_WEEKS, add_promo, new_plan
+from typer.testing import CliRunner
 
 from forecast import bounds
+from forecast.cli import app
 from forecast.overrides import Scope
 from forecast.plan import PlanState
 from forecast.services import event_import, plans, system
 from forecast.services.errors import Invalid
 from forecast.services.plan_file import InvalidFile
+from forecast.services.store_factory import open_store
 from forecast.store import Change, MemoryStore
 
 
@@ -123,3 +126,24 @@ def test_a_factor_past_the_bound_is_refused_before_the_series_are_forecast(
     said = str(refused.value)
     assert "a plan holds at most 0 marked factors" in said and "nothing was changed" in said
     _unchanged(store, plan_id, before)
+
+
+def test_the_command_line_refuses_an_event_past_the_bound_in_words(tmp_path, monkeypatch):
+    data_dir = tmp_path / "data"
+    store = open_store(data_dir=data_dir)
+    plan_id = new_plan(store)
+    add_promo(store, plan_id, value=1.0)
+    store.close()
+    monkeypatch.setattr(bounds, "MAX_PLAN_EVENTS", 1)
+    week = HISTORY_WEEKS[-1] + pd.Timedelta(weeks=2)
+    command = ["plan", "event", "add", plan_id, "--name", "x", "--kind", "other"]
+    command += ["--start", f"{week:%Y-%m-%d}", "--end", f"{week:%Y-%m-%d}", "--percent", "5"]
+    result = CliRunner().invoke(app, [*command, "--as", "ann", "--data-dir", str(data_dir)])
+    assert result.exit_code == 2, result.output
+    assert "a plan holds at most 1 events" in result.stderr
+    assert "Traceback" not in result.output
+    store = open_store(data_dir=data_dir)
+    try:
+        assert len(plans.get_plan(store, plan_id).events) == 1
+    finally:
+        store.close()
