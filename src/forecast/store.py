@@ -1092,7 +1092,8 @@ account_log_table = sa.Table(
 
 # What was done to the store itself: a restore of a backup (written by the restore into the store
 # it puts in place, in the same transaction: the restored store replaces this table too), safety
-# copies of the store deleted. Raw SQLite writes it (services.backup): the columns stay plain.
+# copies of the store deleted. Raw SQLite writes it (services.restore_record, services.safety_copies):
+# the columns stay plain.
 store_log_table = sa.Table(
     "store_log",
     metadata,

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from forecast.services import plan_access, plan_members
-from forecast.services.backup import store_table_patterns
+from forecast.services.pg_commands import store_table_patterns
 from forecast.store import SqlStore, normalise_url, quote_ident
 from tests.integration.test_store import new_plan
 

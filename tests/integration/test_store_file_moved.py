@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 
 from forecast.cli import app
 from forecast.services import accounts, health
-from forecast.services.backup import backup_store, restore_store
+from forecast.services.backup import backup_store
 from forecast.services.errors import Unavailable
+from forecast.services.restore import restore_store
 from forecast.services.store_factory import open_store
 from forecast.store import PlanRepository
 

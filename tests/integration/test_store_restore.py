@@ -24,9 +24,9 @@ from typer.testing import CliRunner
 
 from forecast.cli import app
 from forecast.errors import StaleVersion
-from forecast.services import backup as backup_service
-from forecast.services import plan_totals, plans
-from forecast.services.backup import backup_store, restore_store
+from forecast.services import plan_totals, plans, restore, safety_copies
+from forecast.services.backup import backup_store
+from forecast.services.restore import restore_store
 from forecast.services.store_factory import open_store
 from forecast.store import Change
 from tests.integration.test_serve_wire import _served
@@ -405,7 +405,7 @@ def test_a_change_committed_while_the_restore_keeps_its_copy_is_kept_or_refused_
         finally:
             writer.close()
 
-    keep = backup_service._kept_up_to_date
+    keep = restore._kept_up_to_date
 
     def keep_then_write(*args):
         kept = keep(*args)
@@ -414,7 +414,7 @@ def test_a_change_committed_while_the_restore_keeps_its_copy_is_kept_or_refused_
         writer.join()
         return kept
 
-    monkeypatch.setattr(backup_service, "_kept_up_to_date", keep_then_write)
+    monkeypatch.setattr(restore, "_kept_up_to_date", keep_then_write)
     restored = restore_store(backup, data_dir=data)
     monkeypatch.undo()
 
@@ -452,7 +452,7 @@ def test_a_change_committed_after_the_copy_before_the_restores_lock_is_in_that_c
             writer.close()
         written.append("committed")
 
-    keep = backup_service._keep_the_store_as_it_is
+    keep = restore._keep_the_store_as_it_is
 
     def keep_then_write(*args):
         kept = keep(*args)
@@ -463,7 +463,7 @@ def test_a_change_committed_after_the_copy_before_the_restores_lock_is_in_that_c
             assert written == ["committed"]  # no lock held yet: the change goes in
         return kept
 
-    monkeypatch.setattr(backup_service, "_keep_the_store_as_it_is", keep_then_write)
+    monkeypatch.setattr(restore, "_keep_the_store_as_it_is", keep_then_write)
     restored = restore_store(backup, data_dir=data)
     monkeypatch.undo()
 
@@ -485,8 +485,8 @@ def test_two_restores_within_one_second_keep_two_safety_copies(tmp_path, monkeyp
         add_event(store, plan_id, value=50.0)
     finally:
         store.close()
-    monkeypatch.setattr(backup_service, "_utc_stamp", lambda: "2026-12-07T101112Z")
-    prepare = backup_service._prepared_copy
+    monkeypatch.setattr(safety_copies, "_utc_stamp", lambda: "2026-12-07T101112Z")
+    prepare = restore._prepared_copy
     second: list[Path | None] = []
 
     def another_restore_meanwhile(*args):
@@ -495,7 +495,7 @@ def test_two_restores_within_one_second_keep_two_safety_copies(tmp_path, monkeyp
             second[0] = restore_store(backup, data_dir=data).safety_copy
         return prepare(*args)
 
-    monkeypatch.setattr(backup_service, "_prepared_copy", another_restore_meanwhile)
+    monkeypatch.setattr(restore, "_prepared_copy", another_restore_meanwhile)
     first = restore_store(backup, data_dir=data).safety_copy
     monkeypatch.undo()
 
@@ -715,5 +715,5 @@ def test_a_backup_carrying_a_trigger_is_refused_and_nothing_changes(tmp_path):
 def test_a_file_named_like_a_safety_copy_with_no_real_time_is_not_listed(tmp_path):
     data = tmp_path / "data"
     open_store(data_dir=data).close()
-    (data / f"forecast-{backup_service.SAFETY_COPY_MARK}-2026-13-45T999999Z.db").write_bytes(b"x")
-    assert backup_service.safety_copies(data_dir=data) == []
+    (data / f"forecast-{safety_copies.SAFETY_COPY_MARK}-2026-13-45T999999Z.db").write_bytes(b"x")
+    assert safety_copies.safety_copies(data_dir=data) == []

@@ -28,7 +28,7 @@ from typer.testing import CliRunner
 
 from forecast.cli import app
 from forecast.services import plans
-from forecast.services.backup import pg_dump_command, pg_restore_command
+from forecast.services.pg_commands import pg_dump_command, pg_restore_command
 from forecast.services.store_factory import open_store
 from forecast.store import SqlStore, normalise_url
 from tests.integration.test_store import add_event, new_plan

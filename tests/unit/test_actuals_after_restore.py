@@ -8,7 +8,8 @@ import pytest
 
 from forecast.errors import StaleVersion
 from forecast.services import actuals
-from forecast.services.backup import backup_store, restore_store
+from forecast.services.backup import backup_store
+from forecast.services.restore import restore_store
 from forecast.services.store_factory import open_store
 from forecast.store import Change
 from tests.integration.test_actuals_store import csv_bytes, week

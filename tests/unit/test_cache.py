@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from forecast.plan import PlanState
-from forecast.services.backup import backup_store, restore_store
+from forecast.services.backup import backup_store
 from forecast.services.cache import PerStoreCache
+from forecast.services.restore import restore_store
 from forecast.services.store_factory import open_store
 from forecast.store import Change, MemoryStore, PlanRepository
 

@@ -9,7 +9,8 @@ import subprocess
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from forecast.services.backup import _pg_said, pg_dump_command, pg_restore_command
+from forecast.services.pg_commands import pg_dump_command, pg_restore_command
+from forecast.services.pg_tools import _pg_said
 from forecast.services.store_factory import without_password
 from forecast.store import metadata
 

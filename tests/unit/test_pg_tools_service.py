@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from forecast.services import backup
+from forecast.services import pg_tools
 from forecast.services.errors import Invalid
 
 
@@ -18,7 +18,7 @@ def test_a_service_no_file_holds_is_refused_naming_it(tmp_path, monkeypatch):
     monkeypatch.setenv("PGSYSCONFDIR", str(tmp_path / "no-such-folder"))
     url = "postgresql+psycopg://planner@/?service=plans&sslpassword=k3y-passphrase"
 
-    with pytest.raises(Invalid) as refused, backup._pg_tools(url):
+    with pytest.raises(Invalid) as refused, pg_tools._pg_tools(url):
         pass
 
     said = str(refused.value)

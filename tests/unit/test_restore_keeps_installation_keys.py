@@ -10,8 +10,9 @@ import pytest
 
 from dashboard.secret import load_secret_key
 from forecast.services import exports
-from forecast.services.backup import backup_store, restore_store
+from forecast.services.backup import backup_store
 from forecast.services.errors import Invalid
+from forecast.services.restore import restore_store
 from forecast.services.store_factory import open_store
 from tests.integration.test_store import new_plan
 

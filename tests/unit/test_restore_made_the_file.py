@@ -7,7 +7,8 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from forecast.cli import app
-from forecast.services.backup import backup_store, restore_store
+from forecast.services.backup import backup_store
+from forecast.services.restore import restore_store
 from forecast.services.store_factory import open_store
 from tests.integration.test_store import new_plan
 

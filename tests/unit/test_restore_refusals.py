@@ -8,10 +8,11 @@ import sqlite3
 
 import pytest
 
-from forecast.services import backup as backup_service
 from forecast.services import plans
-from forecast.services.backup import backup_store, restore_store
+from forecast.services import restore as restore_service
+from forecast.services.backup import backup_store
 from forecast.services.errors import Invalid, NotFound, Unavailable
+from forecast.services.restore import restore_store
 from forecast.services.store_factory import open_store
 from tests.integration.test_store import add_event, new_plan
 
@@ -36,7 +37,7 @@ def test_a_restore_gives_up_when_another_connection_keeps_the_write_lock_and_cha
     store_and_backup, monkeypatch
 ):
     store, plan_id, backup, data = store_and_backup
-    monkeypatch.setattr(backup_service, "BUSY_SECONDS", 0.5)
+    monkeypatch.setattr(restore_service, "BUSY_SECONDS", 0.5)
     writer = sqlite3.connect(data / "forecast.db", isolation_level=None)
     try:
         writer.execute("BEGIN IMMEDIATE")

@@ -14,6 +14,11 @@ from forecast.cli.common import DataDirOpt, DbOpt, JsonOpt, echo_json, named_use
 from forecast.cli.conventions import lazy_module
 
 backup = lazy_module("forecast.services.backup")
+pg_commands = lazy_module("forecast.services.pg_commands")
+restore = lazy_module("forecast.services.restore")
+restore_record = lazy_module("forecast.services.restore_record")
+safety_copies = lazy_module("forecast.services.safety_copies")
+store_factory = lazy_module("forecast.services.store_factory")
 
 store_app = typer.Typer(
     help="The plan store itself: backup, restore, its log and the safety copies restores keep "
@@ -99,7 +104,7 @@ def restore_cmd(
     undone; if that backup fails, nothing changes. The
     restored store's log (`forecast store log`) records who restored which backup and where
     the store as it was is kept."""
-    done = backup.restore_store(backup_path, db, data_dir, actor=_operator(as_user))
+    done = restore.restore_store(backup_path, db, data_dir, actor=_operator(as_user))
     if done.path is None:  # a PostgreSQL store: its safety copy is a pg_dump archive
         _echo_postgres_restore(done, db, data_dir, as_json)
         return
@@ -135,7 +140,7 @@ def _undo_and_kept(
     undo = None
     if done.safety_copy is not None:
         undo = shlex.join(["forecast", "store", "restore", str(done.safety_copy), *store_words])
-    return undo, backup.safety_copies(db, data_dir)
+    return undo, safety_copies.safety_copies(db, data_dir)
 
 
 def _restored(done: Any, undo: str | None, kept: list[Any]) -> dict[str, Any]:
@@ -167,7 +172,7 @@ def _echo_kept(
 
 def _echo_postgres_restore(done: Any, db: str | None, data_dir: Path | None, as_json: bool) -> None:
     # the store as the operator named it, without a password
-    store_words = (["--db", backup.url_without_password(db)] if db else []) + (
+    store_words = (["--db", pg_commands.url_without_password(db)] if db else []) + (
         ["--data-dir", str(data_dir)] if data_dir else []
     )
     undo, kept = _undo_and_kept(done, store_words, db, data_dir)
@@ -182,7 +187,7 @@ def _echo_postgres_restore(done: Any, db: str | None, data_dir: Path | None, as_
     if undo is not None:
         typer.echo(
             f"the store as it was is kept in {done.safety_copy}: `{undo}` puts it back "
-            f"({backup.by_hand_supply(backup.resolve_db_url(db, data_dir))})"
+            f"({pg_commands.by_hand_supply(store_factory.resolve_db_url(db, data_dir))})"
         )
     if kept:
         _echo_kept(kept, db, data_dir, store_words)
@@ -191,9 +196,9 @@ def _echo_postgres_restore(done: Any, db: str | None, data_dir: Path | None, as_
 def _where_copies_are(db: str | None, data_dir: Path | None) -> str:
     """``beside the store`` (SQLite), or the data directory a PostgreSQL store's restores keep
     their pg_dump copies in (of each database restored with it: their names say which)."""
-    if backup.sqlite_file(db, data_dir) is not None:
+    if store_factory.sqlite_file(db, data_dir) is not None:
         return "beside the store"
-    return f"in the data directory {backup.safety_copies_folder(db, data_dir)}"
+    return f"in the data directory {safety_copies.safety_copies_folder(db, data_dir)}"
 
 
 def _echo_copies(copies: list[Any], db: str | None, data_dir: Path | None) -> None:
@@ -246,10 +251,10 @@ def safety_copies_cmd(
     never deleted with --delete-older-than (delete them by hand)."""
     dropped = None
     if delete_older_than is not None:
-        dropped = backup.drop_safety_copies(
+        dropped = safety_copies.drop_safety_copies(
             delete_older_than, db, data_dir, actor=_operator(as_user)
         )
-    kept = backup.safety_copies(db, data_dir)
+    kept = safety_copies.safety_copies(db, data_dir)
     if as_json:
         echo_json(
             {
@@ -261,7 +266,7 @@ def safety_copies_cmd(
     if dropped is not None:
         size = sum(copy.bytes for copy in dropped) / 1024 / 1024
         typer.echo(
-            f"deleted {backup.copies_phrase(len(dropped))} made more "
+            f"deleted {safety_copies.copies_phrase(len(dropped))} made more "
             f"than {delete_older_than} day(s) ago ({size:,.1f} MB)"
             + "".join(f"\n  {copy.path}" for copy in dropped)
         )
@@ -273,7 +278,7 @@ def safety_copies_cmd(
 
 def _operator(as_user: str | None) -> str:
     """Who the store log names for a restore: --as, $FORECAST_USER or the login name."""
-    return named_user(as_user) or backup.COMMAND_LINE
+    return named_user(as_user) or restore_record.COMMAND_LINE
 
 
 @store_app.command("log")
@@ -288,7 +293,7 @@ def log_cmd(
     the restore's row; the log of the store it replaced is in that copy)."""
     store = open_plan_store(db, data_dir, existing=True)
     try:
-        rows = backup.store_log(store, limit=limit)
+        rows = safety_copies.store_log(store, limit=limit)
     finally:
         store.close()
     if as_json:
