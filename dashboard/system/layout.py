@@ -194,7 +194,7 @@ def events_section() -> list[Any]:
                 *event_file.download_buttons(),
                 dcc.Download(id=ids.SYS_EVENTS_DOWNLOAD),
             ],
-            className="d-flex align-items-center gap-2 mt-2 mb-2",
+            className="d-flex flex-wrap align-items-center gap-2 mt-2 mb-2",
         ),
         html.Div(id=ids.SYS_EVENTS_FILE_ALERT),
         dag.AgGrid(

@@ -47,3 +47,23 @@ def test_a_fit_still_running_in_another_thread_stays_quiet() -> None:
 def test_overlapping_fits_leave_the_warnings_as_they_were() -> None:
     said = [str(w.message) for w in _overlapping(say_after_first_left=False)]
     assert said == ["the user's own warning"]
+
+
+def test_filters_set_while_a_fit_ran_stay_when_it_ends() -> None:
+    """A server thread fitting across the start of a test: pytest swaps in the test's filter
+    list (its config ignores selenium's deprecation noise) while the fit runs, and the fit's end
+    must not put back the list it found, which lacks them (46 such warnings were printed in a
+    browser-test run)."""
+    with warnings.catch_warnings():
+        fit = quiet_warnings()
+        fit.__enter__()
+        with warnings.catch_warnings(record=True) as seen:  # the test's own filter list
+            warnings.filterwarnings("ignore", message="selenium noise")
+            warnings.filterwarnings("always", message="a user's warning")
+            fit.__exit__(None, None, None)
+            warnings.warn("selenium noise", DeprecationWarning, stacklevel=1)
+            warnings.warn("a user's warning", UserWarning, stacklevel=1)
+        assert [str(w.message) for w in seen] == ["a user's warning"]
+        assert not any(
+            f[0] == "ignore" and f[1] is None and f[2] is Warning for f in warnings.filters
+        )
