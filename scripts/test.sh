@@ -98,6 +98,10 @@ if [ -z "${FORECAST_TEST_PG_URL:-}" ]; then
     fi
 fi
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+# selenium 4.2's urllib3 noise, ignored by pyproject's filterwarnings too: a library that runs
+# warnings.catch_warnings in a server thread across a test's start puts back the list without
+# pytest's filters, so the ignore must be in the list every other derives from.
+export PYTHONWARNINGS="ignore:HTTPResponse.getheader:DeprecationWarning${PYTHONWARNINGS:+,$PYTHONWARNINGS}"
 
 # pytest exit codes: 0 passed, 5 nothing collected (fine for one stage when -k narrows it, a
 # failure when both stages collect nothing), anything else a failure.
