@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from forecast.engine.models.base import hi_key, lo_key
+from forecast.engine.models.base import hi_key, lo_key, z_value
 from forecast.engine.quiet import quiet_warnings
 
 if TYPE_CHECKING:
@@ -402,7 +402,7 @@ def conformal_widths(errors: np.ndarray, levels: Sequence[int]) -> dict[int, np.
     n = len(errors)
     out = {}
     spread = np.sqrt(np.mean(errors**2, axis=0))
-    below: tuple[float, np.ndarray] | None = None  # the next narrower level and its widths
+    below: tuple[int, np.ndarray] | None = None  # the next narrower level and its widths
     for level in sorted(levels):
         rank = math.ceil((n + 1) * level / 100)
         if rank <= n:
@@ -414,21 +414,14 @@ def conformal_widths(errors: np.ndarray, levels: Sequence[int]) -> dict[int, np.
             # the errors' spread, never less than the largest error (the band before: with
             # 18 series, 17 off by 1 and one by 10, the spread's gave 5) nor than the narrower
             # level's widths stretched as the normal's quantiles grow
-            z = _normal_quantile(level)
+            z = z_value(level)
             per_step = np.maximum(z * spread, errors.max(axis=0))
             if below is not None:
-                per_step = np.maximum(per_step, below[1] * z / _normal_quantile(below[0]))
+                per_step = np.maximum(per_step, below[1] * z / z_value(below[0]))
         per_step = np.maximum.accumulate(per_step)
         below = (level, per_step)
         out[level] = per_step
     return out
-
-
-def _normal_quantile(level: float) -> float:
-    """The half-width, in standard deviations, of a normal's central ``level`` % interval."""
-    from statistics import NormalDist
-
-    return NormalDist().inv_cdf(0.5 + level / 200)
 
 
 _BOOSTERS: dict[int, Any] = {}
