@@ -29,30 +29,39 @@ def regular(key: str, n: int = 80, seed: int = 0) -> pd.DataFrame:
     return weekly(key, 100 + 10 * np.sin(np.arange(n) / 8) + rng.normal(0, 2, n))
 
 
-def text(component) -> str:
-    return json.dumps(component.to_plotly_json(), default=lambda o: o.to_plotly_json())
-
-
-def test_a_plan_made_on_the_data_page_names_the_series_a_fallback_served_and_why(tmp_path):
-    source = pd.concat(
+def fallbacks(*more: pd.DataFrame) -> pd.DataFrame:
+    """A normal series beside a constant, an all-zero, a three-point and an ended one (and
+    `more`): each of the four a fallback serves."""
+    return pd.concat(
         [
             regular("normal"),
             weekly("constant", np.full(80, 7.0)),
             weekly("nothing", np.zeros(80)),
             weekly("three", np.array([5.0, 6.0, 7.0]), start="2022-06-03"),
             regular("closed", n=60, seed=3),
+            *more,
         ]
     )
-    ctx = DashboardContext(data_dir=str(tmp_path))
-    request = create.plan_request(
-        "Fallbacks", 4, None, "snaive", ["Store"], "Date", "Sales", "W", "EUR"
-    )
+
+
+def make_on_the_data_page(ctx: DashboardContext, store, name: str, source: pd.DataFrame):
+    """(state, report) of a weekly seasonal-naive plan made on the Data page by olga."""
+    request = create.plan_request(name, 4, None, "snaive", ["Store"], "Date", "Sales", "W", "EUR")
     assert isinstance(request, dict)
+    with acting_as(store, "olga"):
+        sales = Upload(source.to_csv(index=False).encode(), "sales.csv")
+        return create.make_plan(ctx, sales, None, request, lambda _: None)
+
+
+def text(component) -> str:
+    return json.dumps(component.to_plotly_json(), default=lambda o: o.to_plotly_json())
+
+
+def test_a_plan_made_on_the_data_page_names_the_series_a_fallback_served_and_why(tmp_path):
+    ctx = DashboardContext(data_dir=str(tmp_path))
     store = ctx.fresh_store()
     try:
-        with acting_as(store, "olga"):
-            sales = Upload(source.to_csv(index=False).encode(), "sales.csv")
-            state, report = create.make_plan(ctx, sales, None, request, lambda _: None)
+        state, report = make_on_the_data_page(ctx, store, "Fallbacks", fallbacks())
         served = {s.series: s for s in plan_standing.served_by_fallback(store, state)}
     finally:
         store.close()
@@ -142,26 +151,10 @@ def test_the_data_page_and_plan_show_name_the_same_series_the_model_asked_for_di
 
     young = regular("young", n=30, seed=5)  # under a season: snaive fails, naive serves
     young["Date"] = pd.date_range(end="2022-07-08", periods=30, freq="W-FRI").strftime("%Y-%m-%d")
-    source = pd.concat(
-        [
-            regular("normal"),
-            weekly("constant", np.full(80, 7.0)),
-            weekly("nothing", np.zeros(80)),
-            weekly("three", np.array([5.0, 6.0, 7.0]), start="2022-06-03"),
-            regular("closed", n=60, seed=3),
-            young,
-        ]
-    )
     ctx = DashboardContext(data_dir=str(tmp_path))
-    request = create.plan_request(
-        "Faces", 4, None, "snaive", ["Store"], "Date", "Sales", "W", "EUR"
-    )
-    assert isinstance(request, dict)
     store = ctx.fresh_store()
     try:
-        with acting_as(store, "olga"):
-            sales = Upload(source.to_csv(index=False).encode(), "sales.csv")
-            state, report = create.make_plan(ctx, sales, None, request, lambda _: None)
+        state, report = make_on_the_data_page(ctx, store, "Faces", fallbacks(young))
     finally:
         store.close()
     said = text(report)
