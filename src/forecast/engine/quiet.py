@@ -19,6 +19,9 @@ from typing import Any
 _LOCK = threading.Lock()
 _IGNORE_ALL = ("ignore", None, Warning, None, 0)
 """The one filter entry added, found again by identity (a copy of the list holds this object)."""
+_filters_mutated = getattr(warnings, "_filters_mutated", lambda: None)
+"""Tells the warnings module its filter list changed (a private hook of CPython 3.11-3.13; a
+no-op where a later release has none)."""
 _inside = 0
 _into: list[Any] | None = None
 
@@ -35,7 +38,7 @@ def quiet_warnings() -> Iterator[None]:
             into: list[Any] = warnings.filters  # type: ignore[assignment]
             into.insert(0, _IGNORE_ALL)
             _into = into
-            warnings._filters_mutated()  # type: ignore[attr-defined]
+            _filters_mutated()
         _inside += 1
     try:
         yield
@@ -47,5 +50,5 @@ def quiet_warnings() -> Iterator[None]:
                 for filters in (_into, now):
                     if filters is not None:
                         filters[:] = [f for f in filters if f is not _IGNORE_ALL]
-                warnings._filters_mutated()  # type: ignore[attr-defined]
+                _filters_mutated()
                 _into = None
