@@ -250,7 +250,6 @@ def install(
 
 
 def _refuse(path: str, mode: str, header: str) -> Any:
-
     if mode == "header":
         name = flask.request.headers.get(header, "").strip()
         # Escaped as sent (a newline in the header forges no line of the log), and bounded.

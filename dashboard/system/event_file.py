@@ -123,9 +123,11 @@ def import_file(
     again). `shift`: the "Move dates by" field (``event_import.parse_shift``)."""
     if not contents:
         return no_update, no_update, no_update
-    if isinstance(shift, str) and len(shift) > SHIFT_MAX_CHARS:  # not as the field sends it
-        refused = Invalid(f"cannot read the shift: {event_import.SHIFT_FIX}")
-        return components.error_alert(refused), no_update, None
+    shift = shift if isinstance(shift, str) else None
+    try:  # a shift that cannot be read (or longer than the field) refused before the file is read
+        event_import.parse_shift(shift)
+    except Invalid as exc:
+        return components.error_alert(exc), no_update, None
     name = uploads.shown_filename(filename, "the events file")
     try:
         raw = uploads.decode(contents, name, event_import.MAX_FILE_BYTES, TOO_BIG_WHERE)
@@ -140,7 +142,7 @@ def import_file(
             raw,
             name,
             expected_version=components.page_version(version),
-            shift=shift if isinstance(shift, str) else None,
+            shift=shift,
         )
     except InvalidFile as exc:  # every problem listed, not only the first
         return problems_alert(name, exc.problems), no_update, None

@@ -89,6 +89,24 @@ def _claim(client, app, plan, clicked, amounts, notes, ids_):
     )
 
 
+def _cards(teams: list) -> tuple[list, list, list]:
+    """A card per team's amounts, notes and amount boxes' ids, as the page draws them."""
+    return (
+        _widgets("neg-claim-amount", teams),
+        _widgets("neg-claim-note", teams, value="flyer"),
+        _widgets("neg-claim-amount", teams, prop="id"),
+    )
+
+
+def _lena_on_a_goal(app, plan):
+    """lena (lead of team a) signed in on the plan once its goal is set."""
+    nego.set_goal(_store(app), plan.plan_id, "olga", total=None, ratio="1.2")
+    return signed_in_client(app, "lena")
+
+
+SAVE_A = {"type": "neg-claim-save", "team": "a", "clicks": 1}
+
+
 @pytest.mark.parametrize(
     ("amount_teams", "note_teams", "id_teams"),
     [
@@ -100,14 +118,12 @@ def _claim(client, app, plan, clicked, amounts, notes, ids_):
 def test_a_claim_with_lists_of_unequal_lengths_is_refused_and_saves_nothing(
     app, plan, amount_teams, note_teams, id_teams
 ):
-    nego.set_goal(_store(app), plan.plan_id, "olga", total=None, ratio="1.2")
-    client = signed_in_client(app, "lena")
-    clicked = {"type": "neg-claim-save", "team": "a", "clicks": 1}
+    client = _lena_on_a_goal(app, plan)
     response = _claim(
         client,
         app,
         plan,
-        clicked,
+        SAVE_A,
         _widgets("neg-claim-amount", amount_teams),
         _widgets("neg-claim-note", note_teams, value="flyer"),
         _widgets("neg-claim-amount", id_teams, prop="id"),
@@ -115,25 +131,14 @@ def test_a_claim_with_lists_of_unequal_lengths_is_refused_and_saves_nothing(
     assert response.status_code in (200, 204, 400), response.data[:300]
     assert nego.summary(_store(app), plan.plan_id)["claimed"] == 0
     # the same click with lists as the page sends them saves the claim
-    teams = ["c", "a"]
-    response = _claim(
-        client,
-        app,
-        plan,
-        clicked,
-        _widgets("neg-claim-amount", teams),
-        _widgets("neg-claim-note", teams, value="flyer"),
-        _widgets("neg-claim-amount", teams, prop="id"),
-    )
+    response = _claim(client, app, plan, SAVE_A, *_cards(["c", "a"]))
     assert response.status_code == 200
     assert nego.summary(_store(app), plan.plan_id)["claimed"] == 1_000_000
 
 
 def test_a_claim_whose_amounts_name_the_cards_in_another_order_saves_nothing(app, plan):
     """Read by position, lena's Save claim took team c's amount (99,999) as hers."""
-    nego.set_goal(_store(app), plan.plan_id, "olga", total=None, ratio="1.2")
-    client = signed_in_client(app, "lena")
-    clicked = {"type": "neg-claim-save", "team": "a", "clicks": 1}
+    client = _lena_on_a_goal(app, plan)
     amounts = [
         _entry({"team": "c", "type": "neg-claim-amount"}, "value", "99999"),
         _entry({"team": "a", "type": "neg-claim-amount"}, "value", "10000"),
@@ -142,7 +147,7 @@ def test_a_claim_whose_amounts_name_the_cards_in_another_order_saves_nothing(app
         client,
         app,
         plan,
-        clicked,
+        SAVE_A,
         amounts,
         _widgets("neg-claim-note", ["a", "c"], value="flyer"),
         _widgets("neg-claim-amount", ["a", "c"], prop="id"),
@@ -153,19 +158,8 @@ def test_a_claim_whose_amounts_name_the_cards_in_another_order_saves_nothing(app
 
 @pytest.mark.parametrize("team", [["a"], {"t": "a"}, None])
 def test_a_card_whose_team_is_no_text_is_refused(app, plan, team):
-    nego.set_goal(_store(app), plan.plan_id, "olga", total=None, ratio="1.2")
-    client = signed_in_client(app, "lena")
-    clicked = {"type": "neg-claim-save", "team": "a", "clicks": 1}
-    teams = [team, "a"]
-    response = _claim(
-        client,
-        app,
-        plan,
-        clicked,
-        _widgets("neg-claim-amount", teams),
-        _widgets("neg-claim-note", teams, value="flyer"),
-        _widgets("neg-claim-amount", teams, prop="id"),
-    )
+    client = _lena_on_a_goal(app, plan)
+    response = _claim(client, app, plan, SAVE_A, *_cards([team, "a"]))
     assert response.status_code == 400
     assert nego.summary(_store(app), plan.plan_id)["claimed"] == 0
 
