@@ -17,19 +17,27 @@ from forecast.services import exports, plans, system
 from forecast.services.store_factory import open_store
 
 
-def _plan_with_an_explanation_no_longer_accepted(store) -> str:
+def _plan_whose_explanations_an_older_import_left(store, left) -> str:
+    """A plan with a promotion explained (two explanations), which `left` (explanations ->
+    explanations) then rewrites as an older import stored them."""
     plan_id = new_plan(store)
     add_promo(store, plan_id, value=50.0)
     system.explain(store, plan_id, "ann", event_id="E1", reason_code="promotion", text="flyer")
 
     def as_an_older_import_left_them(s):
-        s.explanations = [dict(e, reason_code="because", author="") for e in s.explanations]
+        s.explanations = left(s.explanations)
         return "import", None, None
 
     plans.change_plan(
         store, plan_id, actor="ann", action="import", mutate=as_an_older_import_left_them
     )
     return plan_id
+
+
+def _plan_with_an_explanation_no_longer_accepted(store) -> str:
+    return _plan_whose_explanations_an_older_import_left(
+        store, lambda held: [dict(e, reason_code="because", author="") for e in held]
+    )
 
 
 def test_a_plan_holding_an_explanation_no_longer_accepted_exports_and_imports_again(tmp_path):
@@ -155,22 +163,14 @@ def test_many_explanations_carried_are_named_a_few_at_a_time_not_one_line_each(t
     alert, the audit row) names the first few and says how many more there are and why, instead
     of a line per explanation (5,000 of them made a 1 MB message); a cell's name is shortened."""
     store = open_store(data_dir=tmp_path / "here")
-    plan_id = new_plan(store)
-    add_promo(store, plan_id, value=50.0)
-    system.explain(store, plan_id, "ann", event_id="E1", reason_code="promotion", text="flyer")
     count = 300
     long_key = "k" * 5_000
-
-    def as_an_older_import_left_them(s):
-        first = s.explanations[0]
-        s.explanations = [
-            dict(first, key=long_key if n == 0 else f"s{n}", reason_code="because")
+    plan_id = _plan_whose_explanations_an_older_import_left(
+        store,
+        lambda held: [
+            dict(held[0], key=long_key if n == 0 else f"s{n}", reason_code="because")
             for n in range(count)
-        ]
-        return "import", None, None
-
-    plans.change_plan(
-        store, plan_id, actor="ann", action="import", mutate=as_an_older_import_left_them
+        ],
     )
     held = plans.get_plan(store, plan_id).explanations
 
@@ -270,16 +270,8 @@ def test_a_carried_explanation_with_a_deviation_that_is_no_number_still_exports_
     from openpyxl import load_workbook
 
     store = open_store(data_dir=tmp_path / "here")
-    plan_id = new_plan(store)
-    add_promo(store, plan_id, value=50.0)
-    system.explain(store, plan_id, "ann", event_id="E1", reason_code="promotion", text="flyer")
-
-    def as_an_older_import_left_them(s):
-        s.explanations = [dict(e, deviation_pct="lots", amount="much") for e in s.explanations]
-        return "import", None, None
-
-    plans.change_plan(
-        store, plan_id, actor="ann", action="import", mutate=as_an_older_import_left_them
+    plan_id = _plan_whose_explanations_an_older_import_left(
+        store, lambda held: [dict(e, deviation_pct="lots", amount="much") for e in held]
     )
     done = exports.import_noted(
         store, exports.export_plan(store, plan_id, "json"), "ann", name="again"

@@ -285,12 +285,11 @@ def test_every_face_judges_a_target_past_a_floats_cents_to_the_cent(tmp_path):
     assert said["TOTAL"] == on_page["TOTAL"]
 
 
-def test_plan_stretch_prints_targets_past_a_floats_cents_as_the_ledger_has_them(tmp_path):
-    """`plan stretch`'s target column is the ledger's target to the cent, also where a target
-    holds more cents than a float does (here 10**16 cents, past 2**53): it read the float's."""
+def _targets_past_a_floats_cents(tmp_path) -> tuple[str, dict[str, int]]:
+    """A weekly plan of teams a, b, c, stored under `tmp_path`, whose goal (3 * 10**16 cents + 37,
+    past 2**53) is assigned pro rata: its id and the ledger's exact target cents by team."""
     from test_services_negotiation import team_frames, weekly_team_plan
 
-    from forecast.money import format_minor
     from forecast.services import negotiation as nego
 
     store = open_store(data_dir=tmp_path)
@@ -302,6 +301,15 @@ def test_plan_stretch_prints_targets_past_a_floats_cents_as_the_ledger_has_them(
     ledger = nego.ledger(store, plan_id)
     exact = {str(t): int(m) for t, m in zip(ledger["team"], ledger["target_minor"], strict=True)}
     store.close()
+    return plan_id, exact
+
+
+def test_plan_stretch_prints_targets_past_a_floats_cents_as_the_ledger_has_them(tmp_path):
+    """`plan stretch`'s target column is the ledger's target to the cent, also where a target
+    holds more cents than a float does (here 10**16 cents, past 2**53): it read the float's."""
+    from forecast.money import format_minor
+
+    plan_id, exact = _targets_past_a_floats_cents(tmp_path)
 
     result = CliRunner().invoke(app, ["plan", "stretch", plan_id, "--data-dir", str(tmp_path)])
 
@@ -320,19 +328,7 @@ def test_plan_stretch_json_gives_each_target_in_exact_cents_beside_its_float(tmp
     name (a float, which past 2**53 cents has lost its last cents) and the exact integer cents
     under ``*_minor``, here the ledger's targets to the cent (TOTAL: the goal, and the teams'
     targets summed under ``teams_target_minor``)."""
-    from test_services_negotiation import team_frames, weekly_team_plan
-
-    from forecast.services import negotiation as nego
-
-    store = open_store(data_dir=tmp_path)
-    totals = {"a": 1.2e13, "b": 1.2e13, "c": 1.2e13}
-    plan_id = weekly_team_plan(store, team_frames(totals, per_team=6)).plan_id
-    nego.set_goal(store, plan_id, "olga", total="300000000000000.37")
-    nego.close_round(store, plan_id, "olga")
-    nego.assign(store, plan_id, "olga", "pro_rata_baseline")
-    ledger = nego.ledger(store, plan_id)
-    exact = {str(t): int(m) for t, m in zip(ledger["team"], ledger["target_minor"], strict=True)}
-    store.close()
+    plan_id, exact = _targets_past_a_floats_cents(tmp_path)
 
     result = CliRunner().invoke(
         app, ["plan", "stretch", plan_id, "--data-dir", str(tmp_path), "--json"]

@@ -95,6 +95,15 @@ def check_password(password: str, name: str | None = None) -> None:
         )
 
 
+def _check_display_name(display: str) -> None:
+    """Refuse a display name (stripped) longer than `MAX_DISPLAY_NAME_LENGTH` or holding a
+    control character (shown on every page and in the account log)."""
+    if len(display) > MAX_DISPLAY_NAME_LENGTH:
+        raise Invalid(f"a display name has at most {MAX_DISPLAY_NAME_LENGTH} characters")
+    if problem := bounds.control_problem("a display name", display, one_line=True):
+        raise Invalid(problem)
+
+
 def add_user(
     store: PlanRepository,
     name: str,
@@ -108,10 +117,7 @@ def add_user(
     `actor` (who adds it) goes to the account log; None for the command line's own name."""
     name = check_user_name(name)
     display = (display_name or name).strip()
-    if len(display) > MAX_DISPLAY_NAME_LENGTH:
-        raise Invalid(f"a display name has at most {MAX_DISPLAY_NAME_LENGTH} characters")
-    if problem := bounds.control_problem("a display name", display, one_line=True):
-        raise Invalid(problem)
+    _check_display_name(display)
     if password is not None:
         check_password(password, name)
     now = utc_now()
@@ -447,10 +453,7 @@ def set_attributes(
         display = display_name.strip()
         if not display:
             raise Invalid("a display name needs at least one character")
-        if len(display) > MAX_DISPLAY_NAME_LENGTH:
-            raise Invalid(f"a display name has at most {MAX_DISPLAY_NAME_LENGTH} characters")
-        if problem := bounds.control_problem("a display name", display, one_line=True):
-            raise Invalid(problem)
+        _check_display_name(display)
         if display != account.display_name:
             values["display_name"] = display
             said.append(f"display name of {name}: {account.display_name!r} -> {display!r}")

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecast import accuracy, schema
+from forecast import accuracy, overrides, schema
 from forecast import negotiation as domain
 from forecast.bounds import UNNAMED_FILE
 from forecast.engine.stretch import apply_calibration
@@ -334,8 +334,6 @@ def set_goal(
         for position, (period, amount) in enumerate(pairs):
             key = period_key(period)
             if key is None:
-                from forecast import overrides
-
                 raise Invalid(
                     f"per-period goal: {overrides.not_a_day(str(period), 'the period')}"
                     if str(period).strip().lower() in overrides.RELATIVE_DATE_WORDS
@@ -418,8 +416,6 @@ def _on_periods(
     a week names the week, as `plan explain --ds` reads it, so a file dated by week ends (as the
     plan's own sales file may be) reads right. A date outside the horizon is kept as given, for
     the goal to refuse naming it; two dates of one period are refused."""
-    from forecast import overrides
-
     periods = overrides.horizon_periods(frame[schema.DS].unique(), freq)
     out: dict[str, int] = {}
     given: dict[str, str] = {}
@@ -439,8 +435,6 @@ def _on_periods(
 def period_key(period: object) -> str | None:
     """A period as the negotiation keys it (``YYYY-MM-DD``), None when it is not a date:
     ``2015/08/17`` and ``2015-08-17`` are the same period."""
-    from forecast import overrides
-
     text = str(period).strip()
     if isinstance(period, str) and not overrides.is_day_text(text):
         return None  # "today", "now", a time: the moment it is read, no period
