@@ -51,8 +51,13 @@ def check_text(field: str, text: str | None, limit: int = bounds.MAX_TEXT_CHARS)
 
 
 def check_actor(actor: str) -> None:
+    """A user name (one acting, or one given a role): at most ``MAX_ACTOR_NAME`` characters and
+    one line without control characters, as `accounts.check_cli_user` holds ``--as`` to; it is
+    kept in the audit and the member lists and printed there."""
     if len(actor or "") > MAX_ACTOR_NAME:
         raise Invalid(f"a user name has at most {MAX_ACTOR_NAME} characters")
+    if problem := bounds.control_problem("a user name", actor, one_line=True):
+        raise Invalid(problem)
 
 
 MAX_THRESHOLD = 1.0
