@@ -202,7 +202,7 @@ def member_sources(store: PlanRepository, plan: str, user: str | None) -> list[P
     admin = is_admin(store, user)
     if target is None or not user or not members_permission(target, user, admin=admin).allowed:
         return []
-    return [s for s in owned_plans(store, user) if s.plan_id != plan]
+    return [s for s in owned_plans(store, user) if s.plan_id != target.plan_id]
 
 
 def owned_plans(store: PlanRepository, user: str | None) -> list[PlanSummary]:
