@@ -168,10 +168,7 @@ def may_archive(store: PlanRepository, state: PlanState, user: str | None) -> bo
     """The plan's owner or an admin account may archive and unarchive it."""
     if not user:
         return False
-    if state.has_role(user, "owner"):
-        return True
-    account = accounts.active_account(store, user)
-    return account is not None and account.is_admin
+    return state.has_role(user, "owner") or is_admin(store, user)
 
 
 def may_view(state: PlanState, user: str | None, *, admin: bool = False) -> bool:
