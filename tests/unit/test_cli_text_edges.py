@@ -254,6 +254,22 @@ def test_an_acting_user_with_a_control_character_is_refused_as_such(plan_dir, ac
     assert events() == []
 
 
+@pytest.mark.parametrize("member", ["bob\x1b[2J", "bob\nE9 fake line", "bo\tb"])
+def test_a_member_name_with_a_control_character_is_refused_and_no_role_is_given(plan_dir, member):
+    """A store without accounts gives a role to any name; one with a control character or a line
+    break was stored as a member and printed back in the member lists (ESC obeyed there)."""
+    data, plan_id, run, _ = plan_dir
+    result = run("plan", "grant", plan_id, member, "--role", "planner")
+    assert result.exit_code == 2, result.output
+    assert "a user name cannot hold" in result.stderr
+    assert "\x1b" not in result.output
+    store = open_store(data_dir=data)
+    try:
+        assert member not in plans.get_plan(store, plan_id).members
+    finally:
+        store.close()
+
+
 @pytest.mark.parametrize("cell", ["\x1b]0;owned\x07", "2024-01-15\nfake line"])
 def test_a_files_cell_said_back_in_a_problem_shows_its_control_characters_escaped(tmp_path, cell):
     """A problem line quotes the cell: a terminal would obey an escape sequence in it (this one

@@ -150,3 +150,17 @@ def test_the_members_table_marks_a_member_whose_account_is_disabled(store):
         table = plans_members.render(DashboardContext(_store=store), {"plan_id": plan}, 0)[0]
     rows = json.dumps(table.to_plotly_json(), default=str)
     assert rows.count("(disabled)") == 1 and "Td(['anna', Span(" in rows
+
+
+def test_the_plans_to_copy_members_from_leave_out_the_plan_named_by_its_name(store):
+    """`member_sources` takes the plan by id or by name (as every service does); named by its
+    name, the plan itself was offered as a source of its own members."""
+    from forecast.services import plan_access
+
+    last = team_plan(store, "spring", {"a": "anna"})
+    nxt = team_plan(store, "summer", {})
+
+    by_name = [s.plan_id for s in plan_access.member_sources(store, "summer", "olga")]
+    by_id = [s.plan_id for s in plan_access.member_sources(store, nxt, "olga")]
+
+    assert by_name == by_id == [last]

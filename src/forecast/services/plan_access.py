@@ -168,10 +168,7 @@ def may_archive(store: PlanRepository, state: PlanState, user: str | None) -> bo
     """The plan's owner or an admin account may archive and unarchive it."""
     if not user:
         return False
-    if state.has_role(user, "owner"):
-        return True
-    account = accounts.active_account(store, user)
-    return account is not None and account.is_admin
+    return state.has_role(user, "owner") or is_admin(store, user)
 
 
 def may_view(state: PlanState, user: str | None, *, admin: bool = False) -> bool:
@@ -202,7 +199,7 @@ def member_sources(store: PlanRepository, plan: str, user: str | None) -> list[P
     admin = is_admin(store, user)
     if target is None or not user or not members_permission(target, user, admin=admin).allowed:
         return []
-    return [s for s in owned_plans(store, user) if s.plan_id != plan]
+    return [s for s in owned_plans(store, user) if s.plan_id != target.plan_id]
 
 
 def owned_plans(store: PlanRepository, user: str | None) -> list[PlanSummary]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from forecast import bounds
 from forecast.bounds import MAX_HORIZON as MAX_HORIZON  # re-exported for the pages
+from forecast.services.accounts import MAX_NAME_LENGTH
 from forecast.services.errors import Fix, FixKey, Invalid
 
 if TYPE_CHECKING:
@@ -20,8 +21,8 @@ def check_model(model: str) -> None:
         raise Invalid(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
 
 
-MAX_PLAN_NAME = 200
-MAX_ACTOR_NAME = 100
+MAX_PLAN_NAME = bounds.MAX_NAME_CHARS
+MAX_ACTOR_NAME = MAX_NAME_LENGTH  # an account's name: one bound for --as, a member, an actor
 
 
 def check_plan_name(name: str) -> str:
@@ -51,8 +52,13 @@ def check_text(field: str, text: str | None, limit: int = bounds.MAX_TEXT_CHARS)
 
 
 def check_actor(actor: str) -> None:
+    """A user name (one acting, or one given a role): at most ``MAX_ACTOR_NAME`` characters and
+    one line without control characters, as `accounts.check_cli_user` holds ``--as`` to; it is
+    kept in the audit and the member lists and printed there."""
     if len(actor or "") > MAX_ACTOR_NAME:
         raise Invalid(f"a user name has at most {MAX_ACTOR_NAME} characters")
+    if problem := bounds.control_problem("a user name", actor, one_line=True):
+        raise Invalid(problem)
 
 
 MAX_THRESHOLD = 1.0

@@ -6,9 +6,8 @@ import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 
 from forecast.plan import DRAFT, PlanState, utc_now
-from forecast.services import accounts
 from forecast.services.errors import Conflict, Fix, FixKey
-from forecast.services.plan_access import may_view
+from forecast.services.plan_access import is_admin, may_view
 from forecast.services.plan_checks import check_plan_name
 from forecast.services.plans import ancestors, get_plan, list_plans, require_role
 from forecast.store import Change, PastActuals, PastChange, PlanRepository, PlanSummary
@@ -51,8 +50,7 @@ def refuse_taken_name(
     taken = [s for s in list_plans(store) if s.name == name.strip()]
     if not taken or (allowed_line is not None and _same_line(store, taken, allowed_line)):
         return
-    account = accounts.active_account(store, actor)
-    admin = bool(account and account.is_admin)
+    admin = is_admin(store, actor)
     seen = [s for s in taken if may_view(store.get(s.plan_id), actor, admin=admin)]
     found = ", ".join(
         f"{s.plan_id} (version {s.version}, {s.status}{', archived' if s.archived else ''})"

@@ -29,6 +29,7 @@ from forecast.services.plan_frames import (
     PlanFrames,
     carry_read_models,
     load_blob_frame,
+    version_frame,
 )
 from forecast.store import AuditEntry, Change, PlanRepository, PlanSummary
 
@@ -296,7 +297,7 @@ def plan_teams(store: PlanRepository, plan: str) -> list[str]:
 
 
 def state_teams(store: PlanRepository, state: PlanState) -> list[str]:
-    attributes = load_blob_frame(store, state.plan_id, ATTRIBUTES)
+    attributes = version_frame(store, state, ATTRIBUTES)  # read once per version, shared
     return sorted(teams_of(attributes, state.team_attr).unique().tolist())
 
 
