@@ -894,6 +894,24 @@ def _suite_role(postgres_url: str, url: str) -> str:
     return as_suite.render_as_string(hide_password=False)
 
 
+def _a_grant_passed_on_by_the_suites_role(postgres_url: str, stored: Stored) -> str:
+    """The store's tables, owned by `OWNER`, hold a grant given by the suite's role, not by
+    their owner (the owner gave it SELECT WITH GRANT OPTION, and it passed SELECT on to the
+    owner): the suite's role, named. Skipped where the cluster has no role `OWNER`."""
+    if make_url(stored.url).username != OWNER:
+        pytest.skip(f"the cluster has no role {OWNER} to own the store apart from the suite's")
+    suite = str(make_url(normalise_url(postgres_url)).username)
+    with stored.store.engine.begin() as conn:
+        conn.execute(sa.text(f"GRANT SELECT ON plans TO {suite} WITH GRANT OPTION"))
+    grantor = sa.create_engine(_suite_role(postgres_url, stored.url))
+    try:
+        with grantor.begin() as conn:
+            conn.execute(sa.text(f"GRANT SELECT ON plans TO {OWNER}"))  # given by the suite's role
+    finally:
+        grantor.dispose()
+    return suite
+
+
 @pytest.mark.parametrize("owner", ["missing here", "one the restoring role is not"])
 def test_an_archive_whose_tables_are_owned_by_a_role_the_restore_cannot_use_is_refused(
     postgres_url, stored, _template, tmp_path, owner
@@ -938,18 +956,9 @@ def test_an_archive_with_a_grant_given_by_a_non_owner_is_refused_for_a_non_super
     superuser may run: restored by a role that is not one, it is refused before anything
     changes, naming the grantor and the fix (give the grant again as the owner and back up
     again, or restore as a superuser)."""
-    database, store, _ = stored
-    if make_url(database).username != OWNER:
-        pytest.skip(f"the cluster has no role {OWNER} to own the store apart from the suite's")
-    suite = str(make_url(normalise_url(postgres_url)).username)
-    with store.engine.begin() as conn:
-        conn.execute(sa.text(f"GRANT SELECT ON plans TO {suite} WITH GRANT OPTION"))
-    grantor = sa.create_engine(_suite_role(postgres_url, database))
-    with grantor.begin() as conn:
-        conn.execute(sa.text(f"GRANT SELECT ON plans TO {OWNER}"))  # given by the suite's role
-    grantor.dispose()
+    suite = _a_grant_passed_on_by_the_suites_role(postgres_url, stored)
     archive = tmp_path / "granted.dump"
-    _pg_dump(database, archive)
+    _pg_dump(stored.url, archive)
 
     said = _refused_up_front(stored, archive)
 
@@ -1007,16 +1016,7 @@ def test_a_store_holding_a_grant_its_copy_could_not_put_back_is_refused_before_a
     a superuser: pg_restore writes that grant as SET SESSION AUTHORIZATION grantor). The restore
     is refused before anything changes, saying why and what to do, rather than print an undo
     that cannot be run."""
-    database, store, _ = stored
-    if make_url(database).username != OWNER:
-        pytest.skip(f"the cluster has no role {OWNER} to own the store apart from the suite's")
-    suite = str(make_url(normalise_url(postgres_url)).username)
-    with store.engine.begin() as conn:
-        conn.execute(sa.text(f"GRANT SELECT ON plans TO {suite} WITH GRANT OPTION"))
-    grantor = sa.create_engine(_suite_role(postgres_url, database))
-    with grantor.begin() as conn:
-        conn.execute(sa.text(f"GRANT SELECT ON plans TO {OWNER}"))  # given by the suite's role
-    grantor.dispose()
+    suite = _a_grant_passed_on_by_the_suites_role(postgres_url, stored)
     clean = tmp_path / "clean.dump"
     shutil.copyfile(_template.backup, clean)
 
