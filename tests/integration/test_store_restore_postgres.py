@@ -29,7 +29,7 @@ from typer.testing import CliRunner
 from forecast.cli import app
 from forecast.services import plans
 from forecast.services.pg_commands import pg_dump_command, pg_restore_command
-from forecast.services.store_factory import open_store
+from forecast.services.store_factory import open_store, read_once
 from forecast.store import SqlStore, normalise_url
 from tests.integration.test_store import add_event, new_plan
 from tests.signin import add_accounts
@@ -1573,3 +1573,15 @@ def test_a_setting_the_tools_do_not_know_is_named_not_their_service_file(backed_
     assert "the URL's setting sslnegotiation= is not one" in said
     assert "service file" not in said and "nothing was changed" in said
     assert plans.get_plan(store, plan_id).version == 2
+
+
+def test_the_restores_checks_connect_within_the_urls_connect_timeout(database):
+    """The reads a restore makes before it changes anything connect as the store does: a
+    ``connect_timeout`` the URL gives (for a slow server) is kept, not replaced by the store's
+    default."""
+    url = make_url(database).update_query_dict({"connect_timeout": "37"})
+
+    with read_once(url.render_as_string(hide_password=False)) as conn:
+        parameters = conn.connection.dbapi_connection.info.get_parameters()  # type: ignore[union-attr]
+
+    assert parameters["connect_timeout"] == "37"

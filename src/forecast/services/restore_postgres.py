@@ -16,7 +16,6 @@ import subprocess
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
 
 from forecast.services.errors import (
     Invalid,
@@ -62,12 +61,11 @@ from forecast.services.restore_record import (
 )
 from forecast.services.safety_copies import _pg_copies_folder, _safety_copy_path, pg_copy_name
 from forecast.services.store_factory import (
-    cannot_open,
     open_store,
+    read_once,
     without_password,
 )
 from forecast.store import (
-    CONNECT_TIMEOUT_SECONDS,
     SqlStore,
     holds_plans,
     shown_tables,
@@ -265,24 +263,16 @@ def _refuse_a_copy_that_could_not_undo(program: str, copy: Path, url: str, manua
 def _postgres_schema(url: str) -> str:
     """The schema the store's tables are in: the plans table's, as the search path finds it
     (not current_schema(), the first usable one, which a schema named as the role takes)."""
-    engine = sa.create_engine(
-        url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS}, hide_parameters=True
-    )
-    try:
-        with engine.connect() as conn:
-            found = conn.execute(
-                sa.text(
-                    "SELECT nspname FROM pg_class JOIN pg_namespace n "
-                    "ON n.oid = relnamespace WHERE pg_class.oid = to_regclass('plans')"
-                )
-            ).scalar_one_or_none()
-            if found is None:  # not reached: the restore keeps a copy of a store that is
-                return str(conn.execute(sa.text("SELECT current_schema()")).scalar_one())
-            return str(found)
-    except SQLAlchemyError as exc:
-        raise Unavailable(f"{cannot_open(url, exc)}; nothing was changed") from exc
-    finally:
-        engine.dispose()
+    with read_once(url) as conn:
+        found = conn.execute(
+            sa.text(
+                "SELECT nspname FROM pg_class JOIN pg_namespace n "
+                "ON n.oid = relnamespace WHERE pg_class.oid = to_regclass('plans')"
+            )
+        ).scalar_one_or_none()
+        if found is None:  # not reached: the restore keeps a copy of a store that is
+            return str(conn.execute(sa.text("SELECT current_schema()")).scalar_one())
+        return str(found)
 
 
 def _aftercare_failed(
