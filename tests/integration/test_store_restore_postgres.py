@@ -23,6 +23,7 @@ from typing import NamedTuple
 
 import pytest
 import sqlalchemy as sa
+from click.testing import Result
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
@@ -237,14 +238,20 @@ def _backup_holding(
     return target
 
 
+def _restore(archive: Path, url: str) -> tuple[Result, str]:
+    """``forecast store restore ARCHIVE --db URL`` run: its result, and what it said on one
+    line."""
+    done = runner.invoke(app, ["store", "restore", str(archive), "--db", url])
+    return done, " ".join(done.output.split())
+
+
 def _refused_up_front(stored: Stored, archive: Path) -> str:
     """Restore `archive` into the store of `stored`, whose plan was changed after its backup:
     the restore is refused (exit 2) before anything changes (no copy kept, nothing logged); what
     it said, on one line."""
     database, store, plan_id = stored
     add_event(store, plan_id, value=50.0)
-    refused = runner.invoke(app, ["store", "restore", str(archive), "--db", database])
-    said = " ".join(refused.output.split())
+    refused, said = _restore(archive, database)
     assert refused.exit_code == 2, said
     assert "nothing was changed" in said
     assert plans.get_plan(store, plan_id).version == 2
@@ -308,9 +315,8 @@ def test_a_file_that_is_not_a_pg_dump_archive_is_refused_and_nothing_changes(
         not_an_archive.write_text("DROP TABLE plans;\n")
     generation = store.generation()
 
-    refused = runner.invoke(app, ["store", "restore", str(not_an_archive), "--db", database])
+    refused, said = _restore(not_an_archive, database)
 
-    said = " ".join(refused.output.split())
     assert refused.exit_code == 2, said
     assert f"{not_an_archive} is not a pg_dump archive" in said
     assert "nothing was changed" in said
@@ -329,9 +335,8 @@ def test_a_restore_pg_restore_refuses_says_why_in_its_words_and_changes_nothing(
     with store.engine.begin() as conn:
         conn.execute(sa.text("CREATE VIEW plan_report AS SELECT id, name FROM plans"))
 
-    failed = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+    failed, said = _restore(backup, database)
 
-    said = " ".join(failed.output.split())
     assert failed.exit_code == 5, said
     assert f"pg_restore could not restore {backup} into " in said
     assert "plan_report depends on table" in said, said  # pg_restore's own words
@@ -356,9 +361,8 @@ def test_a_failed_aftercare_does_not_show_the_stores_installation_key(stored, tm
     )
     key = store.installation_key()  # made after the backup: the aftercare puts it back
 
-    failed = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+    failed, said = _restore(backup, database)
 
-    said = " ".join(failed.output.split())
     assert failed.exit_code == 5, said
     assert "what follows a restore failed" in said and "keys_are_kept_elsewhere" in said
     assert key.hex() not in said
@@ -385,9 +389,8 @@ def test_a_backup_of_an_earlier_release_without_a_newer_table_is_restored(stored
     backup = _an_earlier_releases_backup(stored, tmp_path)
     add_event(store, plan_id, value=50.0)
 
-    restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+    restored, said = _restore(backup, database)
 
-    said = " ".join(restored.output.split())
     assert restored.exit_code == 0, said
     assert plans.get_plan(store, plan_id).version == 1
     with store.engine.connect() as conn:
@@ -413,9 +416,8 @@ def test_an_archive_of_another_apps_plans_table_is_refused_and_nothing_changes(d
         plan_id = new_plan(store).plan_id
         add_event(store, plan_id, value=50.0)
 
-        refused = runner.invoke(app, ["store", "restore", str(other_app), "--db", database])
+        refused, said = _restore(other_app, database)
 
-        said = " ".join(refused.output.split())
         assert refused.exit_code == 2, said
         assert f"{other_app} is not a pg_dump archive of a plan store" in said
         assert "(its tables: plans)" in said  # not its TABLE DATA lines' schema
@@ -473,9 +475,8 @@ def test_the_store_as_it_was_is_kept_and_restoring_that_copy_undoes_the_restore(
     a SQLite store's copies go): restoring that copy brings it back."""
     database, store, plan_id, backup = backed_up
 
-    restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+    restored, said = _restore(backup, database)
 
-    said = " ".join(restored.output.split())
     assert restored.exit_code == 0, said
     assert plans.get_plan(store, plan_id).version == 1
     (copy,) = (tmp_path / "data").glob("forecast-*-before-restore-*.dump")
@@ -538,9 +539,8 @@ def test_the_printed_backup_of_a_store_in_a_database_with_other_objects_restores
     with store.engine.begin() as conn:
         conn.execute(sa.text('INSERT INTO "Other App.orders" VALUES (2, 0.5)'))
 
-    restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+    restored, said = _restore(backup, database)
 
-    said = " ".join(restored.output.split())
     assert restored.exit_code == 0, said
     assert plans.get_plan(store, plan_id).version == 1
     with store.engine.connect() as conn:
@@ -668,9 +668,8 @@ def test_a_schema_named_as_the_login_role_made_after_the_store_does_not_stop_a_r
         conn.execute(sa.text(f'GRANT USAGE ON SCHEMA "{role}" TO "{role}"'))
     admin.dispose()
 
-    restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+    restored, said = _restore(backup, database)
 
-    said = " ".join(restored.output.split())
     assert restored.exit_code == 0, said
     store = open_store(db_url=database)
     try:
@@ -694,9 +693,8 @@ def test_a_password_in_the_urls_query_is_in_nothing_the_restore_prints(backed_up
         .render_as_string(hide_password=False)
     )
 
-    restored = runner.invoke(app, ["store", "restore", str(backup), "--db", url])
+    restored, said = _restore(backup, url)
 
-    said = " ".join(restored.output.split())
     assert restored.exit_code == 0, said
     assert "the store as it was is kept in" in said and "--delete-older-than" in said
     assert _with_password(database) not in said
@@ -995,9 +993,8 @@ def test_a_psql_too_old_to_fence_off_the_archives_sql_is_refused_before_anything
     helped = subprocess.run(["psql", "--help=commands"], capture_output=True, text=True, check=True)
     assert "\\restrict" not in helped.stdout
 
-    refused = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+    refused, said = _restore(backup, database)
 
-    said = " ".join(refused.output.split())
     assert refused.exit_code == 5, said
     assert said.startswith("error: psql (PostgreSQL) "), said  # the refused tool's version
     assert "too old to restore safely" in said, said
@@ -1238,8 +1235,7 @@ def test_a_store_in_a_schema_whose_name_has_a_space_is_restored(
             add_event(store, plan_id, value=50.0)
             assert plans.get_plan(store, plan_id).version == 2
 
-            restored = runner.invoke(app, ["store", "restore", str(archive), "--db", theirs])
-            said = " ".join(restored.output.split())
+            restored, said = _restore(archive, theirs)
             assert restored.exit_code == 0, said
             assert "1 plan(s)" in said
             assert plans.get_plan(store, plan_id).version == 1
@@ -1272,8 +1268,7 @@ def test_a_restore_has_pg_restore_write_each_archives_roles_once(
         conn.execute(sa.text(f"GRANT SELECT ON plans TO {suite}"))
     _pg_dump(database, archive)
 
-    restored = runner.invoke(app, ["store", "restore", str(archive), "--db", database])
-    said = " ".join(restored.output.split())
+    restored, said = _restore(archive, database)
     assert restored.exit_code == 0, said
 
     runs = calls.read_text().splitlines()
@@ -1362,9 +1357,8 @@ def test_a_live_store_whose_copy_could_not_be_restored_says_whose_tables_and_the
         with store.engine.begin() as conn:
             conn.execute(sa.text(f"REVOKE CREATE ON SCHEMA public FROM {TABLES_ROLE}"))
 
-        refused = runner.invoke(app, ["store", "restore", str(archive), "--db", theirs])
+        refused, said = _restore(archive, theirs)
 
-        said = " ".join(refused.output.split())
         assert refused.exit_code == 2, said
         assert (
             f"has its tables owned by {TABLES_ROLE}, which may not create in the schema public"
