@@ -1576,6 +1576,7 @@ def test_the_restores_checks_connect_within_the_urls_connect_timeout(database):
     url = make_url(database).update_query_dict({"connect_timeout": "37"})
 
     with read_once(url.render_as_string(hide_password=False)) as conn:
-        parameters = conn.connection.dbapi_connection.info.get_parameters()  # type: ignore[union-attr]
+        info = conn.connection.dbapi_connection.info  # type: ignore[union-attr]
+        parameters = info.get_parameters()
 
     assert parameters["connect_timeout"] == "37"

@@ -169,10 +169,10 @@ def _restore_postgres(
 
 def _keep_the_database_as_it_is(url: str, data_dir: str | Path | None) -> Path:
     """A pg_dump of the store as it is, before the restore replaces it (`pg_dump_command`, the
-    URL's secrets as `_pg_tools` passes them, never on its command line): its tables (what the restore replaces; what
-    else the database holds stays as it is, and a copy holding it would be refused as a
-    backup), in the data directory (`data_dir`, else the default), named as the SQLite restore
-    names its copies; if none can be made, nothing is restored."""
+    URL's secrets as `_pg_tools` passes them, never on its command line): its tables (what the
+    restore replaces; what else the database holds stays as it is, and a copy holding it would
+    be refused as a backup), in the data directory (`data_dir`, else the default), named as
+    the SQLite restore names its copies; if none can be made, nothing is restored."""
     folder = _pg_copies_folder(data_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
