@@ -23,13 +23,14 @@ from typing import NamedTuple
 
 import pytest
 import sqlalchemy as sa
+from click.testing import Result
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from forecast.cli import app
 from forecast.services import plans
 from forecast.services.pg_commands import pg_dump_command, pg_restore_command
-from forecast.services.store_factory import open_store
+from forecast.services.store_factory import open_store, read_once
 from forecast.store import SqlStore, normalise_url
 from tests.integration.test_store import add_event, new_plan
 from tests.signin import add_accounts
@@ -237,14 +238,20 @@ def _backup_holding(
     return target
 
 
+def _restore(archive: Path, url: str) -> tuple[Result, str]:
+    """``forecast store restore ARCHIVE --db URL`` run: its result, and what it said on one
+    line."""
+    done = runner.invoke(app, ["store", "restore", str(archive), "--db", url])
+    return done, " ".join(done.output.split())
+
+
 def _refused_up_front(stored: Stored, archive: Path) -> str:
     """Restore `archive` into the store of `stored`, whose plan was changed after its backup:
     the restore is refused (exit 2) before anything changes (no copy kept, nothing logged); what
     it said, on one line."""
     database, store, plan_id = stored
     add_event(store, plan_id, value=50.0)
-    refused = runner.invoke(app, ["store", "restore", str(archive), "--db", database])
-    said = " ".join(refused.output.split())
+    refused, said = _restore(archive, database)
     assert refused.exit_code == 2, said
     assert "nothing was changed" in said
     assert plans.get_plan(store, plan_id).version == 2
@@ -308,9 +315,8 @@ def test_a_file_that_is_not_a_pg_dump_archive_is_refused_and_nothing_changes(
         not_an_archive.write_text("DROP TABLE plans;\n")
     generation = store.generation()
 
-    refused = runner.invoke(app, ["store", "restore", str(not_an_archive), "--db", database])
+    refused, said = _restore(not_an_archive, database)
 
-    said = " ".join(refused.output.split())
     assert refused.exit_code == 2, said
     assert f"{not_an_archive} is not a pg_dump archive" in said
     assert "nothing was changed" in said
@@ -329,9 +335,8 @@ def test_a_restore_pg_restore_refuses_says_why_in_its_words_and_changes_nothing(
     with store.engine.begin() as conn:
         conn.execute(sa.text("CREATE VIEW plan_report AS SELECT id, name FROM plans"))
 
-    failed = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+    failed, said = _restore(backup, database)
 
-    said = " ".join(failed.output.split())
     assert failed.exit_code == 5, said
     assert f"pg_restore could not restore {backup} into " in said
     assert "plan_report depends on table" in said, said  # pg_restore's own words
@@ -356,9 +361,8 @@ def test_a_failed_aftercare_does_not_show_the_stores_installation_key(stored, tm
     )
     key = store.installation_key()  # made after the backup: the aftercare puts it back
 
-    failed = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+    failed, said = _restore(backup, database)
 
-    said = " ".join(failed.output.split())
     assert failed.exit_code == 5, said
     assert "what follows a restore failed" in said and "keys_are_kept_elsewhere" in said
     assert key.hex() not in said
@@ -385,9 +389,8 @@ def test_a_backup_of_an_earlier_release_without_a_newer_table_is_restored(stored
     backup = _an_earlier_releases_backup(stored, tmp_path)
     add_event(store, plan_id, value=50.0)
 
-    restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+    restored, said = _restore(backup, database)
 
-    said = " ".join(restored.output.split())
     assert restored.exit_code == 0, said
     assert plans.get_plan(store, plan_id).version == 1
     with store.engine.connect() as conn:
@@ -413,9 +416,8 @@ def test_an_archive_of_another_apps_plans_table_is_refused_and_nothing_changes(d
         plan_id = new_plan(store).plan_id
         add_event(store, plan_id, value=50.0)
 
-        refused = runner.invoke(app, ["store", "restore", str(other_app), "--db", database])
+        refused, said = _restore(other_app, database)
 
-        said = " ".join(refused.output.split())
         assert refused.exit_code == 2, said
         assert f"{other_app} is not a pg_dump archive of a plan store" in said
         assert "(its tables: plans)" in said  # not its TABLE DATA lines' schema
@@ -473,9 +475,8 @@ def test_the_store_as_it_was_is_kept_and_restoring_that_copy_undoes_the_restore(
     a SQLite store's copies go): restoring that copy brings it back."""
     database, store, plan_id, backup = backed_up
 
-    restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+    restored, said = _restore(backup, database)
 
-    said = " ".join(restored.output.split())
     assert restored.exit_code == 0, said
     assert plans.get_plan(store, plan_id).version == 1
     (copy,) = (tmp_path / "data").glob("forecast-*-before-restore-*.dump")
@@ -538,9 +539,8 @@ def test_the_printed_backup_of_a_store_in_a_database_with_other_objects_restores
     with store.engine.begin() as conn:
         conn.execute(sa.text('INSERT INTO "Other App.orders" VALUES (2, 0.5)'))
 
-    restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+    restored, said = _restore(backup, database)
 
-    said = " ".join(restored.output.split())
     assert restored.exit_code == 0, said
     assert plans.get_plan(store, plan_id).version == 1
     with store.engine.connect() as conn:
@@ -668,9 +668,8 @@ def test_a_schema_named_as_the_login_role_made_after_the_store_does_not_stop_a_r
         conn.execute(sa.text(f'GRANT USAGE ON SCHEMA "{role}" TO "{role}"'))
     admin.dispose()
 
-    restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+    restored, said = _restore(backup, database)
 
-    said = " ".join(restored.output.split())
     assert restored.exit_code == 0, said
     store = open_store(db_url=database)
     try:
@@ -694,9 +693,8 @@ def test_a_password_in_the_urls_query_is_in_nothing_the_restore_prints(backed_up
         .render_as_string(hide_password=False)
     )
 
-    restored = runner.invoke(app, ["store", "restore", str(backup), "--db", url])
+    restored, said = _restore(backup, url)
 
-    said = " ".join(restored.output.split())
     assert restored.exit_code == 0, said
     assert "the store as it was is kept in" in said and "--delete-older-than" in said
     assert _with_password(database) not in said
@@ -894,6 +892,24 @@ def _suite_role(postgres_url: str, url: str) -> str:
     return as_suite.render_as_string(hide_password=False)
 
 
+def _a_grant_passed_on_by_the_suites_role(postgres_url: str, stored: Stored) -> str:
+    """The store's tables, owned by `OWNER`, hold a grant given by the suite's role, not by
+    their owner (the owner gave it SELECT WITH GRANT OPTION, and it passed SELECT on to the
+    owner): the suite's role, named. Skipped where the cluster has no role `OWNER`."""
+    if make_url(stored.url).username != OWNER:
+        pytest.skip(f"the cluster has no role {OWNER} to own the store apart from the suite's")
+    suite = str(make_url(normalise_url(postgres_url)).username)
+    with stored.store.engine.begin() as conn:
+        conn.execute(sa.text(f"GRANT SELECT ON plans TO {suite} WITH GRANT OPTION"))
+    grantor = sa.create_engine(_suite_role(postgres_url, stored.url))
+    try:
+        with grantor.begin() as conn:
+            conn.execute(sa.text(f"GRANT SELECT ON plans TO {OWNER}"))  # given by the suite's role
+    finally:
+        grantor.dispose()
+    return suite
+
+
 @pytest.mark.parametrize("owner", ["missing here", "one the restoring role is not"])
 def test_an_archive_whose_tables_are_owned_by_a_role_the_restore_cannot_use_is_refused(
     postgres_url, stored, _template, tmp_path, owner
@@ -938,18 +954,9 @@ def test_an_archive_with_a_grant_given_by_a_non_owner_is_refused_for_a_non_super
     superuser may run: restored by a role that is not one, it is refused before anything
     changes, naming the grantor and the fix (give the grant again as the owner and back up
     again, or restore as a superuser)."""
-    database, store, _ = stored
-    if make_url(database).username != OWNER:
-        pytest.skip(f"the cluster has no role {OWNER} to own the store apart from the suite's")
-    suite = str(make_url(normalise_url(postgres_url)).username)
-    with store.engine.begin() as conn:
-        conn.execute(sa.text(f"GRANT SELECT ON plans TO {suite} WITH GRANT OPTION"))
-    grantor = sa.create_engine(_suite_role(postgres_url, database))
-    with grantor.begin() as conn:
-        conn.execute(sa.text(f"GRANT SELECT ON plans TO {OWNER}"))  # given by the suite's role
-    grantor.dispose()
+    suite = _a_grant_passed_on_by_the_suites_role(postgres_url, stored)
     archive = tmp_path / "granted.dump"
-    _pg_dump(database, archive)
+    _pg_dump(stored.url, archive)
 
     said = _refused_up_front(stored, archive)
 
@@ -986,9 +993,8 @@ def test_a_psql_too_old_to_fence_off_the_archives_sql_is_refused_before_anything
     helped = subprocess.run(["psql", "--help=commands"], capture_output=True, text=True, check=True)
     assert "\\restrict" not in helped.stdout
 
-    refused = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+    refused, said = _restore(backup, database)
 
-    said = " ".join(refused.output.split())
     assert refused.exit_code == 5, said
     assert said.startswith("error: psql (PostgreSQL) "), said  # the refused tool's version
     assert "too old to restore safely" in said, said
@@ -1007,16 +1013,7 @@ def test_a_store_holding_a_grant_its_copy_could_not_put_back_is_refused_before_a
     a superuser: pg_restore writes that grant as SET SESSION AUTHORIZATION grantor). The restore
     is refused before anything changes, saying why and what to do, rather than print an undo
     that cannot be run."""
-    database, store, _ = stored
-    if make_url(database).username != OWNER:
-        pytest.skip(f"the cluster has no role {OWNER} to own the store apart from the suite's")
-    suite = str(make_url(normalise_url(postgres_url)).username)
-    with store.engine.begin() as conn:
-        conn.execute(sa.text(f"GRANT SELECT ON plans TO {suite} WITH GRANT OPTION"))
-    grantor = sa.create_engine(_suite_role(postgres_url, database))
-    with grantor.begin() as conn:
-        conn.execute(sa.text(f"GRANT SELECT ON plans TO {OWNER}"))  # given by the suite's role
-    grantor.dispose()
+    suite = _a_grant_passed_on_by_the_suites_role(postgres_url, stored)
     clean = tmp_path / "clean.dump"
     shutil.copyfile(_template.backup, clean)
 
@@ -1238,8 +1235,7 @@ def test_a_store_in_a_schema_whose_name_has_a_space_is_restored(
             add_event(store, plan_id, value=50.0)
             assert plans.get_plan(store, plan_id).version == 2
 
-            restored = runner.invoke(app, ["store", "restore", str(archive), "--db", theirs])
-            said = " ".join(restored.output.split())
+            restored, said = _restore(archive, theirs)
             assert restored.exit_code == 0, said
             assert "1 plan(s)" in said
             assert plans.get_plan(store, plan_id).version == 1
@@ -1272,8 +1268,7 @@ def test_a_restore_has_pg_restore_write_each_archives_roles_once(
         conn.execute(sa.text(f"GRANT SELECT ON plans TO {suite}"))
     _pg_dump(database, archive)
 
-    restored = runner.invoke(app, ["store", "restore", str(archive), "--db", database])
-    said = " ".join(restored.output.split())
+    restored, said = _restore(archive, database)
     assert restored.exit_code == 0, said
 
     runs = calls.read_text().splitlines()
@@ -1362,9 +1357,8 @@ def test_a_live_store_whose_copy_could_not_be_restored_says_whose_tables_and_the
         with store.engine.begin() as conn:
             conn.execute(sa.text(f"REVOKE CREATE ON SCHEMA public FROM {TABLES_ROLE}"))
 
-        refused = runner.invoke(app, ["store", "restore", str(archive), "--db", theirs])
+        refused, said = _restore(archive, theirs)
 
-        said = " ".join(refused.output.split())
         assert refused.exit_code == 2, said
         assert (
             f"has its tables owned by {TABLES_ROLE}, which may not create in the schema public"
@@ -1573,3 +1567,16 @@ def test_a_setting_the_tools_do_not_know_is_named_not_their_service_file(backed_
     assert "the URL's setting sslnegotiation= is not one" in said
     assert "service file" not in said and "nothing was changed" in said
     assert plans.get_plan(store, plan_id).version == 2
+
+
+def test_the_restores_checks_connect_within_the_urls_connect_timeout(database):
+    """The reads a restore makes before it changes anything connect as the store does: a
+    ``connect_timeout`` the URL gives (for a slow server) is kept, not replaced by the store's
+    default."""
+    url = make_url(database).update_query_dict({"connect_timeout": "37"})
+
+    with read_once(url.render_as_string(hide_password=False)) as conn:
+        info = conn.connection.dbapi_connection.info  # type: ignore[union-attr]
+        parameters = info.get_parameters()
+
+    assert parameters["connect_timeout"] == "37"

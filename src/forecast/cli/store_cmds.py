@@ -46,7 +46,8 @@ def backup_cmd(
 ) -> None:
     """Write a consistent copy of the SQLite store, every committed change included, while
     servers keep running (copying forecast.db by hand misses the changes still in
-    forecast.db-wal). A PostgreSQL store: the command says which pg_dump to run (of the store's tables only)."""
+    forecast.db-wal). A PostgreSQL store: the command says which pg_dump to run (of the
+    store's tables only)."""
     done = backup.backup_store(path, db, data_dir, overwrite=overwrite)
     if as_json:
         echo_json(
@@ -98,12 +99,12 @@ def restore_cmd(
     PostgreSQL store takes the pg_dump archive `forecast store backup` says how to make (one
     holding anything but the store's tables, such as a function, trigger or view, is refused:
     that check reads the archive's labels, which keeps out what a pg_dump of another database
-    brings along, not an archive altered on purpose; restore only backups you made), and runs pg_restore (from postgresql-client) in one transaction, then ends the sign-ins and
-    records the restore as for SQLite. The store as it was is backed up first (SQLite: beside
-    it; PostgreSQL: a pg_dump archive in the data directory), so that the restore can be
-    undone; if that backup fails, nothing changes. The
-    restored store's log (`forecast store log`) records who restored which backup and where
-    the store as it was is kept."""
+    brings along, not an archive altered on purpose; restore only backups you made), and runs
+    pg_restore (from postgresql-client) in one transaction, then ends the sign-ins and records
+    the restore as for SQLite. The store as it was is backed up first (SQLite: beside it;
+    PostgreSQL: a pg_dump archive in the data directory), so that the restore can be undone;
+    if that backup fails, nothing changes. The restored store's log (`forecast store log`)
+    records who restored which backup and where the store as it was is kept."""
     done = restore.restore_store(backup_path, db, data_dir, actor=_operator(as_user))
     if done.path is None:  # a PostgreSQL store: its safety copy is a pg_dump archive
         _echo_postgres_restore(done, db, data_dir, as_json)

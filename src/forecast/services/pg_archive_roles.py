@@ -12,18 +12,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
 
 from forecast.services.errors import (
     Invalid,
     Unavailable,
 )
 from forecast.services.pg_archive import _PG_ENTRY
-from forecast.services.store_factory import (
-    cannot_open,
-)
+from forecast.services.store_factory import read_once
 from forecast.store import (
-    CONNECT_TIMEOUT_SECONDS,
     sql_name,
 )
 
@@ -185,34 +181,26 @@ def _roles_the_restore_cannot_use(
     named = grantees | grantors | owners
     if not named:
         return [], []
-    engine = sa.create_engine(
-        url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS}, hide_parameters=True
-    )
-    try:
-        with engine.connect() as conn:
-            found_roles = {
-                str(role): (bool(may), creates is not False)
-                for role, may, creates in conn.execute(
-                    sa.text(
-                        "SELECT rolname, pg_has_role(current_user, oid, CASE WHEN "
-                        "current_setting('server_version_num')::int >= 160000 THEN 'SET' "
-                        "ELSE 'MEMBER' END), has_schema_privilege(oid, (SELECT n.oid FROM "
-                        "pg_namespace n WHERE nspname = :schema), 'CREATE') FROM pg_roles "
-                        "WHERE rolname = ANY(:names)"
-                    ),
-                    {"names": sorted(named), "schema": schema},
-                )
-            }
-            user, signed_in, superuser = conn.execute(
+    with read_once(url) as conn:
+        found_roles = {
+            str(role): (bool(may), creates is not False)
+            for role, may, creates in conn.execute(
                 sa.text(
-                    "SELECT current_user, session_user, (SELECT rolsuper FROM pg_roles "
-                    "WHERE rolname = session_user)"
-                )
-            ).one()
-    except SQLAlchemyError as exc:
-        raise Unavailable(f"{cannot_open(url, exc)}; nothing was changed") from exc
-    finally:
-        engine.dispose()
+                    "SELECT rolname, pg_has_role(current_user, oid, CASE WHEN "
+                    "current_setting('server_version_num')::int >= 160000 THEN 'SET' "
+                    "ELSE 'MEMBER' END), has_schema_privilege(oid, (SELECT n.oid FROM "
+                    "pg_namespace n WHERE nspname = :schema), 'CREATE') FROM pg_roles "
+                    "WHERE rolname = ANY(:names)"
+                ),
+                {"names": sorted(named), "schema": schema},
+            )
+        }
+        user, signed_in, superuser = conn.execute(
+            sa.text(
+                "SELECT current_user, session_user, (SELECT rolsuper FROM pg_roles "
+                "WHERE rolname = session_user)"
+            )
+        ).one()
     member = {role: may for role, (may, _) in found_roles.items()}
     in_the_store = "in the store" if of_the_live_store else "in the store the backup is of"
     and_again = "" if of_the_live_store else " and back it up again"

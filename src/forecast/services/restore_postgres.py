@@ -16,7 +16,6 @@ import subprocess
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
 
 from forecast.services.errors import (
     Invalid,
@@ -62,12 +61,11 @@ from forecast.services.restore_record import (
 )
 from forecast.services.safety_copies import _pg_copies_folder, _safety_copy_path, pg_copy_name
 from forecast.services.store_factory import (
-    cannot_open,
     open_store,
+    read_once,
     without_password,
 )
 from forecast.store import (
-    CONNECT_TIMEOUT_SECONDS,
     SqlStore,
     holds_plans,
     shown_tables,
@@ -171,10 +169,10 @@ def _restore_postgres(
 
 def _keep_the_database_as_it_is(url: str, data_dir: str | Path | None) -> Path:
     """A pg_dump of the store as it is, before the restore replaces it (`pg_dump_command`, the
-    URL's secrets as `_pg_tools` passes them, never on its command line): its tables (what the restore replaces; what
-    else the database holds stays as it is, and a copy holding it would be refused as a
-    backup), in the data directory (`data_dir`, else the default), named as the SQLite restore
-    names its copies; if none can be made, nothing is restored."""
+    URL's secrets as `_pg_tools` passes them, never on its command line): its tables (what the
+    restore replaces; what else the database holds stays as it is, and a copy holding it would
+    be refused as a backup), in the data directory (`data_dir`, else the default), named as
+    the SQLite restore names its copies; if none can be made, nothing is restored."""
     folder = _pg_copies_folder(data_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -265,24 +263,16 @@ def _refuse_a_copy_that_could_not_undo(program: str, copy: Path, url: str, manua
 def _postgres_schema(url: str) -> str:
     """The schema the store's tables are in: the plans table's, as the search path finds it
     (not current_schema(), the first usable one, which a schema named as the role takes)."""
-    engine = sa.create_engine(
-        url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS}, hide_parameters=True
-    )
-    try:
-        with engine.connect() as conn:
-            found = conn.execute(
-                sa.text(
-                    "SELECT nspname FROM pg_class JOIN pg_namespace n "
-                    "ON n.oid = relnamespace WHERE pg_class.oid = to_regclass('plans')"
-                )
-            ).scalar_one_or_none()
-            if found is None:  # not reached: the restore keeps a copy of a store that is
-                return str(conn.execute(sa.text("SELECT current_schema()")).scalar_one())
-            return str(found)
-    except SQLAlchemyError as exc:
-        raise Unavailable(f"{cannot_open(url, exc)}; nothing was changed") from exc
-    finally:
-        engine.dispose()
+    with read_once(url) as conn:
+        found = conn.execute(
+            sa.text(
+                "SELECT nspname FROM pg_class JOIN pg_namespace n "
+                "ON n.oid = relnamespace WHERE pg_class.oid = to_regclass('plans')"
+            )
+        ).scalar_one_or_none()
+        if found is None:  # not reached: the restore keeps a copy of a store that is
+            return str(conn.execute(sa.text("SELECT current_schema()")).scalar_one())
+        return str(found)
 
 
 def _aftercare_failed(

@@ -16,17 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
 
 from forecast.plan import utc_now
-from forecast.services.errors import (
-    Unavailable,
-)
-from forecast.services.store_factory import (
-    cannot_open,
-)
+from forecast.services.store_factory import read_once
 from forecast.store import (
-    CONNECT_TIMEOUT_SECONDS,
     STORE_GENERATION,
     logged_actor,
 )
@@ -196,22 +189,14 @@ def _postgres_installation_keys(url: str, changed: str = "changed") -> dict[str,
     """`_installation_keys` of the PostgreSQL store: its keys without its generation, empty for
     a store that has made none yet, None where it holds no plan store. Only read: a store that
     cannot be reached is refused before anything changes ("nothing was `changed`")."""
-    engine = sa.create_engine(
-        url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS}, hide_parameters=True
-    )
-    try:
-        with engine.connect() as conn:
-            tables = set(sa.inspect(conn).get_table_names())
-            if "plans" not in tables:
-                return None
-            if "installation" not in tables:
-                return {}
-            rows = conn.execute(
-                sa.text("SELECT name, value FROM installation WHERE name != :name"),
-                {"name": STORE_GENERATION},
-            ).all()
-    except SQLAlchemyError as exc:
-        raise Unavailable(f"{cannot_open(url, exc)}; nothing was {changed}") from exc
-    finally:
-        engine.dispose()
+    with read_once(url, changed) as conn:
+        tables = set(sa.inspect(conn).get_table_names())
+        if "plans" not in tables:
+            return None
+        if "installation" not in tables:
+            return {}
+        rows = conn.execute(
+            sa.text("SELECT name, value FROM installation WHERE name != :name"),
+            {"name": STORE_GENERATION},
+        ).all()
     return {str(name): str(value) for name, value in rows}

@@ -7,16 +7,20 @@ else the per-user data directory (platformdirs, e.g. ``~/.local/share/forecast``
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import platformdirs
+import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from forecast.services.errors import Invalid, Unavailable, reason_of
 from forecast.store import (
+    CONNECT_TIMEOUT_SECONDS,
     LOCK_NOT_AVAILABLE,
     PlanRepository,
     SqlStore,
@@ -127,6 +131,26 @@ def open_store(db_url: str | None = None, data_dir: str | Path | None = None) ->
             raise Unavailable(cannot_open(url, exc)) from exc
         said = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__]
         raise Invalid(f"cannot open the plan store at {without_password(url)}: {said[0]}") from exc
+
+
+@contextlib.contextmanager
+def read_once(url: str, changed: str = "changed") -> Iterator[sa.Connection]:
+    """A connection to the PostgreSQL database at `url` for a read before a restore changes
+    anything, connecting as the store does (the URL's connect_timeout, else
+    `CONNECT_TIMEOUT_SECONDS`); a database that cannot be reached or read is refused
+    (Unavailable: "nothing was `changed`")."""
+    query = make_url(url).query
+    connect_args = (
+        {} if "connect_timeout" in query else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    )
+    engine = sa.create_engine(url, connect_args=connect_args, hide_parameters=True)
+    try:
+        with engine.connect() as conn:
+            yield conn
+    except SQLAlchemyError as exc:
+        raise Unavailable(f"{cannot_open(url, exc)}; nothing was {changed}") from exc
+    finally:
+        engine.dispose()
 
 
 def cannot_open(url: str, exc: BaseException) -> str:
